@@ -1,0 +1,89 @@
+"""Request pacing and a circuit breaker, shared by the service modules.
+
+Each service module owns one :class:`Pacer` and one :class:`CircuitBreaker` per run; these classes
+know nothing about any service. Clock and sleep are injectable so tests never wait for real.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from enrich.errors import SourceDownError
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], None]
+
+
+class Pacer:
+    """Keeps request starts at least ``interval`` seconds apart (across threads).
+
+    :meth:`defer` pushes the next allowed start later, e.g. to honour a ``Retry-After``.
+    """
+
+    def __init__(
+        self, interval: float, *, clock: Clock = time.monotonic, sleep: Sleep = time.sleep
+    ) -> None:
+        if interval < 0:
+            raise ValueError(f"pace interval must be >= 0, got {interval}")
+        self.interval = interval
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._next_start: float | None = None
+        self.waited = 0.0
+
+    def wait(self) -> float:
+        """Block until a request may start; return how long it waited."""
+        with self._lock:
+            now = self._clock()
+            delay = 0.0 if self._next_start is None else max(0.0, self._next_start - now)
+            if delay > 0:
+                self._sleep(delay)
+            start = self._clock() if delay > 0 else now
+            self._next_start = max(start, now + delay) + self.interval
+            self.waited += delay
+            return delay
+
+    def defer(self, seconds: float) -> None:
+        """Allow no request to start for ``seconds`` from now (at least one interval)."""
+        with self._lock:
+            earliest = self._clock() + max(seconds, self.interval)
+            if self._next_start is None or earliest > self._next_start:
+                self._next_start = earliest
+
+
+class CircuitBreaker:
+    """Marks a source down after ``threshold`` consecutive failed requests, for the rest of the run.
+
+    A source that is down is not called again: :meth:`check` raises :class:`SourceDownError`, so
+    the remaining keys are reported as failed at once instead of hammering a dead service.
+    """
+
+    def __init__(self, source: str, threshold: int) -> None:
+        if threshold < 1:
+            raise ValueError(f"breaker threshold must be >= 1, got {threshold}")
+        self.source = source
+        self.threshold = threshold
+        self.consecutive_failures = 0
+        self.last_error: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.consecutive_failures >= self.threshold
+
+    def check(self) -> None:
+        """Raise :class:`SourceDownError` when the source has been marked down."""
+        if self.is_open:
+            raise SourceDownError(
+                f"{self.source} marked down after {self.consecutive_failures} consecutive "
+                f"failed requests (last: {self.last_error})"
+            )
+
+    def record_success(self) -> None:
+        self.consecutive_failures = 0
+
+    def record_failure(self, error: str) -> None:
+        self.consecutive_failures += 1
+        self.last_error = error

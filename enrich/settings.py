@@ -1,0 +1,101 @@
+"""Run configuration: one immutable settings model, built once and passed in.
+
+Nothing in the package reads ``os.environ`` except :meth:`Settings.from_env`, and nothing writes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The real arXiv query endpoint (https://info.arxiv.org/help/api/user-manual.html).
+ARXIV_QUERY_URL = "https://export.arxiv.org/api/query"
+#: The real Semantic Scholar API root; paths are appended as ``/graph/v1/...``
+#: (https://api.semanticscholar.org/api-docs/graph).
+S2_API_ROOT = "https://api.semanticscholar.org"
+#: Where ``github:OWNER/REPO`` list sources are read from.
+GITHUB_RAW_ROOT = "https://raw.githubusercontent.com"
+
+
+def _default_cache_dir() -> Path:
+    return Path.home() / ".cache" / "awesome-enrich"
+
+
+class Settings(BaseSettings):
+    """Everything a run may be configured with.
+
+    Environment variables: ``ARXIV_API_URL``, ``S2_API_URL``, ``S2_API_KEY`` as documented in the
+    README, and ``ENRICH_<FIELD>`` for the rest (e.g. ``ENRICH_ARXIV_PACE_SECONDS``).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="ENRICH_", frozen=True, extra="ignore")
+
+    arxiv_api_url: str = Field(
+        default=ARXIV_QUERY_URL,
+        validation_alias=AliasChoices("ARXIV_API_URL", "arxiv_api_url"),
+        description="arXiv query endpoint (the URL up to, not including, '?').",
+    )
+    s2_api_url: str = Field(
+        default=S2_API_ROOT,
+        validation_alias=AliasChoices("S2_API_URL", "s2_api_url"),
+        description="Semantic Scholar API root; '/graph/v1/...' is appended.",
+    )
+    s2_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("S2_API_KEY", "s2_api_key"),
+        description="Optional S2 key, sent as the x-api-key header; never logged.",
+    )
+    github_raw_url: str = Field(
+        default=GITHUB_RAW_ROOT, description="Root that github:OWNER/REPO sources are read from."
+    )
+    arxiv_pace_seconds: float = Field(
+        default=3.0, ge=0, description="Minimum seconds between two arXiv requests."
+    )
+    s2_pace_seconds: float = Field(
+        default=1.0, ge=0, description="Minimum seconds between two Semantic Scholar requests."
+    )
+    request_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Timeout of one HTTP request (connect and read)."
+    )
+    max_attempts: int = Field(
+        default=5, ge=1, description="Attempts per request before it is counted as failed."
+    )
+    retry_budget_seconds: float = Field(
+        default=180.0, gt=0, description="Total time one request may spend in retries."
+    )
+    breaker_threshold: int = Field(
+        default=3,
+        ge=1,
+        description="Consecutive failed requests after which a source is marked down for the run.",
+    )
+    cache_dir: Path = Field(
+        default_factory=_default_cache_dir, description="Directory of the on-disk metadata cache."
+    )
+    arxiv_cache_ttl_days: float = Field(
+        default=7.0, ge=0, description="How long cached arXiv metadata is reused (0 disables)."
+    )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Build settings from ``environ`` (default: the process environment) plus overrides.
+
+        Passing an explicit mapping makes tests independent of the caller's environment.
+        """
+        if environ is None:
+            return cls(**overrides)  # type: ignore[arg-type]
+        values: dict[str, object] = {}
+        for name, field in cls.model_fields.items():
+            keys = [f"ENRICH_{name.upper()}"]
+            alias = field.validation_alias
+            if isinstance(alias, AliasChoices):
+                keys = [str(choice) for choice in alias.choices if str(choice).isupper()] + keys
+            for key in keys:
+                if key in environ:
+                    values[name] = environ[key]
+                    break
+        values.update(overrides)
+        # model_validate skips BaseSettings.__init__, so only `environ` is read here.
+        return cls.model_validate(values)
