@@ -17,8 +17,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# One run of the enrich-lists flow on the lists of lists.toml, snapshot in outputs/.
+# Exit status: 0 ok, 1 degraded, 2 bad input, 3 failed (see README "Exit statuses").
 run: $(STAMP)
-	$(BIN)/enrich run
+	@$(BIN)/enrich run --out outputs; status=$$?; \
+	if [ $$status -ne 0 ]; then echo "make run: enrich run exited with status $$status" \
+	"(1 degraded, 2 bad input, 3 failed; see README, Exit statuses)" >&2; fi; exit $$status
 
 test: $(STAMP) lint typecheck pytest
 
@@ -32,8 +36,9 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest -q
 
+# The flow against a local stand-in of arXiv and Semantic Scholar (no network needed).
 demo: $(STAMP)
-	$(BIN)/enrich demo
+	$(BIN)/enrich demo --out outputs/demo
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

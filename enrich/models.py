@@ -104,7 +104,9 @@ class Entry(Model):
 
 class ListInfo(Model):
     source: str = Field(description="The source as given: path, URL or github:OWNER/REPO spec.")
-    name: str = Field(description="Slug naming the list, e.g. superbrucejia-awesome-mixture-of-experts.")
+    name: str = Field(
+        description="Slug naming the list, e.g. superbrucejia-awesome-mixture-of-experts."
+    )
     title: str | None = Field(default=None, description="The list's first heading.")
     url: str | None = Field(default=None, description="Where the text was read from.")
     version: str | None = Field(default=None, description="Commit, ETag or content hash read.")

@@ -63,5 +63,5 @@ def test_breaker_opens_after_threshold_consecutive_failures_and_success_resets()
     breaker.record_failure("HTTP 503")
     breaker.check()
     breaker.record_failure("timeout")
-    with pytest.raises(SourceDownError, match="s2 marked down.*timeout"):
+    with pytest.raises(SourceDownError, match=r"s2 marked down.*timeout"):
         breaker.check()

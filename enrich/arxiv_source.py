@@ -1,0 +1,446 @@
+"""arXiv metadata by id, through the ``arxiv`` package (4.0.2), with one retry layer: ours.
+
+Contract of :meth:`ArxivSource.fetch`: every requested id gets an :class:`Outcome` keyed
+``arxiv:<unversioned id>``:
+
+* ``ok`` with an :class:`ArxivRecord` (``from_cache=True`` when served from the disk cache);
+* ``not_found`` when the id is not a well-formed arXiv id (reason ``malformed arXiv id``; it is
+  never sent, so one bad id cannot turn a whole batch into HTTP 400), when arXiv rejected it as
+  malformed, or when arXiv's answer lacked it twice (arXiv simply omits unknown ids);
+* ``failed`` with a reason when the request for its batch failed after all retries, or when
+  arXiv had been marked down by the circuit breaker.
+
+Quirks handled here (see ../shared/API_NOTES.md and
+https://info.arxiv.org/help/api/user-manual.html):
+
+* ids go in ``id_list`` of a GET URL, at most :data:`BATCH_SIZE` a request (longer URLs get
+  HTTP 414), with ``max_results`` equal to the batch (the package's default of 100 silently
+  truncates larger sets);
+* results come back in any order: they are mapped back by id;
+* unknown ids are absent, and arXiv sometimes answers an empty page with status 200: an id
+  missing from an answer is asked once more before it is called ``not_found``;
+* the package has no timeout and retries with a fixed delay: its own retries and delay are
+  turned off, its ``requests`` session gets a timeout, and pacing (arXiv asks for one request
+  every 3 s, https://info.arxiv.org/help/api/tou.html) and retries (tenacity, bounded by
+  ``max_attempts`` and ``retry_budget_seconds``, honouring ``Retry-After``) are ours.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import re
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import arxiv
+import requests
+from tenacity import RetryCallState, Retrying, retry_if_exception
+
+from enrich.cache import MetadataCache, utc_now
+from enrich.errors import RateLimitedError, SourceDownError, SourceError
+from enrich.models import (
+    ArxivRecord,
+    Author,
+    Outcome,
+    OutcomeStatus,
+    SourceHealth,
+    SourceResult,
+    SourceStatus,
+)
+from enrich.pacing import CircuitBreaker, Clock, Pacer, Sleep
+from enrich.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+SOURCE = "arxiv"
+#: Ids per request: arXiv answers HTTP 414 to id lists of a few hundred ids.
+BATCH_SIZE = 100
+#: Back-off after a failed attempt: this many seconds (at least the pace), doubling, capped.
+BACKOFF_BASE_SECONDS = 1.0
+BACKOFF_CAP_SECONDS = 60.0
+
+MALFORMED = "malformed arXiv id"
+REJECTED = "arXiv rejected the id as malformed (HTTP 400)"
+ABSENT = "arXiv's answer did not contain the id (asked twice)"
+
+# Identifier grammar: https://info.arxiv.org/help/arxiv_identifier.html
+# New style YYMM.NNNN (0704..1412) or YYMM.NNNNN (1501 on); old style archive[.XX]/YYMMNNN.
+# Old-style archive names are checked for shape only; should arXiv reject one, the batch is
+# split until the rejected id is alone, so it still cannot take other ids down with it.
+_NEW_STYLE = re.compile(r"^(\d\d)(0[1-9]|1[0-2])\.(\d{4,5})$")
+_OLD_STYLE = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:\.[A-Z]{2})?/\d\d(?:0[1-9]|1[0-2])\d{3}$")
+_VERSION = re.compile(r"v[1-9]\d*$")
+_PREFIX = re.compile(r"^arxiv:", re.IGNORECASE)
+# The Atom default namespace on <feed>: without it the package silently finds no entries.
+_ATOM_FEED = re.compile(rb"<feed\b[^>]*\bxmlns=[\"']http://www\.w3\.org/2005/Atom[\"']")
+
+
+def normalize_arxiv_id(raw: str) -> str | None:
+    """``2401.04088``, ``arxiv:2401.04088v2``, ``hep-th/9901001`` -> the unversioned id, or None.
+
+    None means the text is not a well-formed arXiv identifier.
+    """
+    text = _VERSION.sub("", _PREFIX.sub("", raw.strip()))
+    new = _NEW_STYLE.match(text)
+    if new:
+        yymm = int(new.group(1) + new.group(2))
+        four_digits = len(new.group(3)) == 4
+        return text if yymm >= 704 and four_digits == (yymm <= 1412) else None
+    return text if _OLD_STYLE.match(text) else None
+
+
+class _TimeoutSession(requests.Session):
+    """A session with a default timeout that remembers the last response it received.
+
+    ``arxiv.Client`` calls ``self._session.get(url, headers=...)`` with no timeout (arxiv 4.0.2,
+    ``Client.__try_parse_feed``), so the default is applied here. The last response gives us
+    what the package's ``HTTPError`` drops: headers (``Retry-After``) and the raw body.
+    """
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self.default_timeout = timeout
+        self.last_response: requests.Response | None = None
+
+    def request(
+        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.default_timeout
+        self.last_response = None
+        response = super().request(method, url, *args, **kwargs)
+        self.last_response = response
+        return response
+
+
+class _Rejected(Exception):
+    """arXiv answered HTTP 400: some id in the batch is malformed in its eyes."""
+
+
+@dataclasses.dataclass
+class _Counters:
+    requests: int = 0
+    retries: int = 0
+    failures: int = 0
+    cache_hits: int = 0
+    last_error: str | None = None
+
+    def add(self, other: _Counters) -> None:
+        self.requests += other.requests
+        self.retries += other.retries
+        self.failures += other.failures
+        self.cache_hits += other.cache_hits
+        self.last_error = other.last_error or self.last_error
+
+
+def _retry_after(response: requests.Response | None) -> float | None:
+    """Seconds from a ``Retry-After`` header given in seconds (HTTP dates are ignored)."""
+    if response is None:
+        return None
+    value = response.headers.get("Retry-After")
+    try:
+        seconds = float(value) if value is not None else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and seconds >= 0 else None
+
+
+def _is_transient(error: BaseException) -> bool:
+    """Worth another attempt: 429, 5xx, timeouts, dropped connections, empty or non-Atom pages.
+
+    Other 4xx answers (403, 404, ...) will not change on retry.
+    """
+    if not isinstance(error, SourceError) or isinstance(error, SourceDownError):
+        return False
+    status = error.status
+    return status is None or status == 200 or status == 429 or status >= 500
+
+
+class ArxivSource:
+    """Fetches arXiv metadata for many ids, politely and completely. One instance per run.
+
+    ``cache`` defaults to ``MetadataCache(settings.cache_dir / "arxiv",
+    settings.arxiv_cache_ttl_days)``; a ttl of 0 disables it. ``clock`` and ``sleep`` drive
+    pacing and retry waits (inject fakes in tests). :attr:`health` accumulates over all calls.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        cache: MetadataCache | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = time.sleep,
+    ) -> None:
+        self._settings = settings
+        self._cache = cache or MetadataCache(
+            settings.cache_dir / SOURCE, dt.timedelta(days=settings.arxiv_cache_ttl_days)
+        )
+        self._clock = clock
+        self._sleep = sleep
+        self._pacer = Pacer(settings.arxiv_pace_seconds, clock=clock, sleep=sleep)
+        self._breaker = CircuitBreaker(SOURCE, settings.breaker_threshold)
+        # One shared client: the package keeps its state per instance. Its delay and retries
+        # are off because pacing and retrying are done here, once.
+        self._client = arxiv.Client(page_size=BATCH_SIZE, delay_seconds=0.0, num_retries=0)
+        self._client.query_url_format = settings.arxiv_api_url + "?{}"
+        # The package has no timeout option; its only HTTP path is ``self._session.get`` on a
+        # private attribute (arxiv 4.0.2, pinned), so that session is replaced by ours.
+        # https://github.com/lukasschwab/arxiv.py/blob/master/arxiv/__init__.py
+        self._session = _TimeoutSession(settings.request_timeout_seconds)
+        self._client._session = self._session
+        self._total = _Counters()
+        self._call = _Counters()
+        self._outcome_counts = {status: 0 for status in OutcomeStatus}
+
+    # ------------------------------------------------------------------ public
+
+    @property
+    def health(self) -> SourceHealth:
+        """Health over every :meth:`fetch` so far."""
+        return self._health(self._total, self._outcome_counts)
+
+    def fetch(self, ids: Sequence[str]) -> SourceResult[ArxivRecord]:
+        """Outcomes for ``ids`` (bare or ``arxiv:``-prefixed, versions ignored), in input order."""
+        if isinstance(ids, str):
+            raise TypeError("ids must be a sequence of arXiv ids, not a single string")
+        self._call = _Counters()
+        outcomes: dict[str, Outcome[ArxivRecord]] = {}
+        wanted: list[str] = []
+        for raw in ids:
+            arxiv_id = normalize_arxiv_id(raw)
+            if arxiv_id is None:
+                key = "arxiv:" + _PREFIX.sub("", raw.strip())
+                outcomes.setdefault(key, self._not_found(key, MALFORMED))
+                logger.warning("not sending %r: %s", raw, MALFORMED)
+                continue
+            key = f"arxiv:{arxiv_id}"
+            if key in outcomes:
+                continue
+            cached = self._cache.get(key, ArxivRecord)
+            if cached is not None:
+                self._call.cache_hits += 1
+                outcomes[key] = Outcome[ArxivRecord](
+                    key=key,
+                    status=OutcomeStatus.OK,
+                    record=cached.record,
+                    fetched_at=cached.fetched_at,
+                    from_cache=True,
+                )
+                continue
+            # Reserve the key now: outcomes keep input order, and a key no later step decides
+            # stays visibly failed rather than silently missing.
+            outcomes[key] = self._failed(key, "not fetched")
+            wanted.append(arxiv_id)
+
+        missing = self._fetch_round(wanted, outcomes, final=False)
+        if missing:
+            logger.info("asking again for %d ids missing from arXiv's answers", len(missing))
+            self._call.retries += (len(missing) + BATCH_SIZE - 1) // BATCH_SIZE
+            self._fetch_round(missing, outcomes, final=True)
+
+        counts = {status: 0 for status in OutcomeStatus}
+        for outcome in outcomes.values():
+            counts[outcome.status] += 1
+            self._outcome_counts[outcome.status] += 1
+        self._total.add(self._call)
+        return SourceResult[ArxivRecord](outcomes=outcomes, health=self._health(self._call, counts))
+
+    # ------------------------------------------------------------------ batches
+
+    def _fetch_round(
+        self, arxiv_ids: list[str], outcomes: dict[str, Outcome[ArxivRecord]], *, final: bool
+    ) -> list[str]:
+        """Fetch ``arxiv_ids`` in batches, filling ``outcomes``; return ids absent from answers.
+
+        With ``final`` set, absent ids are recorded as ``not_found`` instead of returned.
+        """
+        absent: list[str] = []
+        pending = [arxiv_ids[i : i + BATCH_SIZE] for i in range(0, len(arxiv_ids), BATCH_SIZE)]
+        while pending:
+            batch = pending.pop(0)
+            try:
+                records = self._request(batch)
+            except _Rejected:
+                if len(batch) == 1:
+                    outcomes[f"arxiv:{batch[0]}"] = self._not_found(f"arxiv:{batch[0]}", REJECTED)
+                else:
+                    # Split so that the id arXiv rejects cannot take the others down with it.
+                    half = len(batch) // 2
+                    pending[:0] = [batch[:half], batch[half:]]
+                continue
+            except SourceError as error:
+                reason = error.message
+                for arxiv_id in batch:
+                    outcomes[f"arxiv:{arxiv_id}"] = self._failed(f"arxiv:{arxiv_id}", reason)
+                continue
+            fetched_at = utc_now()
+            for arxiv_id in batch:
+                key = f"arxiv:{arxiv_id}"
+                record = records.get(arxiv_id)
+                if record is None:
+                    if final:
+                        outcomes[key] = self._not_found(key, ABSENT)
+                    else:
+                        absent.append(arxiv_id)
+                    continue
+                self._cache.put(key, record, fetched_at)
+                outcomes[key] = Outcome[ArxivRecord](
+                    key=key, status=OutcomeStatus.OK, record=record, fetched_at=fetched_at
+                )
+        return absent
+
+    def _request(self, batch: list[str]) -> dict[str, ArxivRecord]:
+        """One logical request for ``batch`` with our retries; records by unversioned id.
+
+        Raises :class:`_Rejected` on HTTP 400 and :class:`SourceError` (or
+        :class:`SourceDownError`) when it fails for good.
+        """
+        try:
+            self._breaker.check()
+        except SourceDownError as error:
+            self._call.last_error = error.message
+            raise
+        started = self._clock()
+        settings = self._settings
+
+        def stop(state: RetryCallState) -> bool:
+            elapsed = self._clock() - started
+            return (
+                state.attempt_number >= settings.max_attempts
+                or elapsed + state.upcoming_sleep > settings.retry_budget_seconds
+            )
+
+        def wait(state: RetryCallState) -> float:
+            backoff = max(BACKOFF_BASE_SECONDS, settings.arxiv_pace_seconds) * 2 ** (
+                state.attempt_number - 1
+            )
+            backoff = min(backoff, BACKOFF_CAP_SECONDS)
+            error = state.outcome.exception() if state.outcome else None
+            if isinstance(error, RateLimitedError) and error.retry_after is not None:
+                return max(error.retry_after, settings.arxiv_pace_seconds)
+            return backoff
+
+        def before_sleep(state: RetryCallState) -> None:
+            self._call.retries += 1
+            error = state.outcome.exception() if state.outcome else None
+            logger.warning(
+                "arXiv request for %d ids failed (attempt %d: %s); retrying in %.1f s",
+                len(batch),
+                state.attempt_number,
+                error,
+                state.upcoming_sleep,
+            )
+
+        retrying = Retrying(
+            stop=stop,
+            wait=wait,
+            retry=retry_if_exception(_is_transient),
+            before_sleep=before_sleep,
+            sleep=self._sleep,
+            reraise=True,
+        )
+        try:
+            records = retrying(self._attempt, batch)
+        except SourceError as error:
+            self._call.failures += 1
+            self._call.last_error = error.message
+            self._breaker.record_failure(error.message)
+            logger.error("arXiv request for %d ids failed for good: %s", len(batch), error)
+            raise
+        except _Rejected:
+            self._breaker.record_success()
+            raise
+        self._breaker.record_success()
+        return records
+
+    def _attempt(self, batch: list[str]) -> dict[str, ArxivRecord]:
+        """One HTTP request. Transient failures raise :class:`SourceError` (retried)."""
+        self._pacer.wait()
+        self._call.requests += 1
+        search = arxiv.Search(id_list=batch, max_results=len(batch))
+        url = self._settings.arxiv_api_url
+        timeout = self._settings.request_timeout_seconds
+        try:
+            results = list(self._client.results(search))
+        except arxiv.HTTPError as error:
+            if error.status == 400:
+                raise _Rejected() from error
+            if error.status == 429:
+                retry_after = _retry_after(self._session.last_response)
+                if retry_after is not None:
+                    self._pacer.defer(retry_after)
+                raise RateLimitedError(
+                    "rate limited by arXiv (HTTP 429)", url=url, retry_after=retry_after
+                ) from error
+            raise SourceError(f"HTTP {error.status}", url=url, status=error.status) from error
+        except arxiv.UnexpectedEmptyPageError as error:
+            raise SourceError("arXiv sent an empty page", url=url) from error
+        except requests.Timeout as error:
+            raise SourceError(f"timed out after {timeout:g} s", url=url) from error
+        except requests.ConnectionError as error:
+            raise SourceError(f"connection failed: {type(error).__name__}", url=url) from error
+        except requests.RequestException as error:  # e.g. a body cut off mid-transfer
+            raise SourceError(f"transfer failed: {type(error).__name__}", url=url) from error
+        response = self._session.last_response
+        if response is None or not _ATOM_FEED.search(response.content[:4096]):
+            raise SourceError("arXiv's answer was not an Atom feed", url=url, status=200)
+        records: dict[str, ArxivRecord] = {}
+        requested = set(batch)
+        for result in results:
+            record = _to_record(result)
+            if record.arxiv_id in requested:
+                records[record.arxiv_id] = record
+            else:
+                logger.warning("arXiv answered with an id not asked for: %s", result.entry_id)
+        return records
+
+    # ------------------------------------------------------------------ outcomes, health
+
+    def _not_found(self, key: str, reason: str) -> Outcome[ArxivRecord]:
+        return Outcome[ArxivRecord](key=key, status=OutcomeStatus.NOT_FOUND, reason=reason)
+
+    def _failed(self, key: str, reason: str) -> Outcome[ArxivRecord]:
+        return Outcome[ArxivRecord](key=key, status=OutcomeStatus.FAILED, reason=reason)
+
+    def _health(self, counters: _Counters, counts: dict[OutcomeStatus, int]) -> SourceHealth:
+        if self._breaker.is_open:
+            status = SourceStatus.DOWN
+        elif counters.failures or counts[OutcomeStatus.FAILED]:
+            status = SourceStatus.DEGRADED
+        else:
+            status = SourceStatus.UP
+        return SourceHealth(
+            source=SOURCE,
+            status=status,
+            requests=counters.requests,
+            retries=counters.retries,
+            failures=counters.failures,
+            cache_hits=counters.cache_hits,
+            ok=counts[OutcomeStatus.OK],
+            not_found=counts[OutcomeStatus.NOT_FOUND],
+            failed=counts[OutcomeStatus.FAILED],
+            last_error=counters.last_error,
+        )
+
+
+def _to_record(result: arxiv.Result) -> ArxivRecord:
+    short_id = result.get_short_id()
+    version = _VERSION.search(short_id)
+    return ArxivRecord(
+        arxiv_id=_VERSION.sub("", short_id),
+        title=result.title,
+        authors=[Author(name=a.name, affiliations=list(a.affiliation)) for a in result.authors],
+        published=result.published,
+        updated=result.updated,
+        latest_version=int(version.group(0)[1:]) if version else 1,
+        primary_category=result.primary_category,
+        categories=list(result.categories),
+        doi=result.doi or None,
+        journal_ref=result.journal_ref or None,
+        comment=result.comment or None,
+        pdf_url=result.pdf_url or None,
+    )

@@ -1,0 +1,433 @@
+"""The output contract: pydantic models of every file a run writes, and their JSON Schemas.
+
+These models are the one definition of the snapshot files. ``outputs/schema/*.json`` is generated
+from them by :func:`json_schemas` (``enrich schema --out outputs/schema``) and committed; a test
+fails when the committed files drift from the models. ``outputs/README.md`` documents every field
+for consumers.
+
+Files of one snapshot directory (``snapshots/<run-id>/``):
+
+============================  ==============================================================
+``manifest.json``             :class:`Manifest`
+``papers.json``               a JSON array of :class:`PaperRecord`, sorted by ``paper_id``
+``lists/<slug>.json``         :class:`ListFile`, entries in list order
+``papers.csv``, ``.parquet``  one row per paper, the columns of :data:`PAPER_TABLE_COLUMNS`
+============================  ==============================================================
+
+Serialization is deterministic: :func:`dump_json` sorts keys and ends with a newline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from enum import StrEnum
+from typing import Any
+
+from pydantic import ConfigDict, Field, TypeAdapter
+
+from enrich.models import Author, EntryKind, Link, ListInfo, Model, SourceHealth
+
+#: Bumped when a file's meaning changes incompatibly; consumers should check it.
+SCHEMA_VERSION = 1
+
+
+class RunStatus(StrEnum):
+    OK = "ok"
+    DEGRADED = "degraded"
+    FAILED = "failed"
+
+
+class FlagKind(StrEnum):
+    """The checks raised on list entries (see ``outputs/README.md`` for each one's evidence)."""
+
+    TITLE_MISMATCH = "title_mismatch"
+    DUPLICATE = "duplicate"
+    MALFORMED_LINK = "malformed_link"
+    NOT_FOUND = "not_found"
+    UNRESOLVED = "unresolved"
+    PUBLISHED_SINCE = "published_since"
+    STALE = "stale"
+
+
+class FieldOrigin(StrEnum):
+    """Where a record field's value came from."""
+
+    ARXIV = "arxiv"
+    S2 = "s2"
+    LIST = "list"
+
+
+class LookupState(StrEnum):
+    """What one source said about one paper in this run."""
+
+    OK = "ok"
+    NOT_FOUND = "not_found"
+    FAILED = "failed"
+    DISABLED = "disabled"
+    NOT_REQUESTED = "not_requested"
+
+
+# --------------------------------------------------------------------------- papers.json
+
+
+class FieldSource(Model):
+    """Provenance of one field of a :class:`PaperRecord`."""
+
+    source: FieldOrigin
+    fetched_at: dt.datetime | None = Field(
+        default=None,
+        description="When the source gave the value; for a stale value, when it was last fresh.",
+    )
+    stale: bool = Field(
+        default=False,
+        description="True when the source failed in this run and the previous value was kept.",
+    )
+
+
+class PaperIds(Model):
+    """Every identifier known for a paper (bare forms, as in :class:`enrich.models.Identifiers`)."""
+
+    arxiv: str | None = None
+    doi: str | None = Field(default=None, description="Lower-case DOI.")
+    s2: str | None = Field(default=None, description="Semantic Scholar paperId.")
+    openreview: str | None = None
+    acl: str | None = None
+    urls: list[str] = Field(default_factory=list, description="Paper links without a known id.")
+
+
+class Appearance(Model):
+    """One place (list row) where a paper is listed."""
+
+    list_name: str = Field(description="Slug of the list.")
+    position: int = Field(ge=1, description="1-based position of the entry in its list.")
+    line: int = Field(ge=1, description="1-based line of the entry in the list text.")
+    section: list[str] = Field(default_factory=list, description="Heading path, outermost first.")
+    title: str = Field(description="Title as written in the row.")
+    name: str | None = Field(default=None, description="The row's name column, if any.")
+
+
+class PaperRecord(Model):
+    """One paper, reconciled from every list row that links it and from arXiv and S2.
+
+    Field precedence: arXiv for title, authors, arXiv dates and categories of arXiv papers; S2
+    for citations, venue, published-version date, author ids and open-access PDF. ``sources``
+    names, for every field that has a value, the source that gave it and when.
+    """
+
+    paper_id: str = Field(
+        description="Canonical id: arxiv:<id>, else doi:<doi>, else s2:<paperId>, else "
+        "openreview:<id> / acl:<id>, else url:<link>."
+    )
+    kind: EntryKind = Field(
+        description="paper when any row listing it is a paper, else the first row's kind."
+    )
+    ids: PaperIds
+    title: str
+    authors: list[Author] = Field(default_factory=list)
+    year: int | None = None
+    arxiv_published: dt.date | None = Field(default=None, description="arXiv v1 date.")
+    arxiv_updated: dt.date | None = Field(default=None, description="Date of the latest version.")
+    arxiv_version: int | None = Field(default=None, description="Latest arXiv version number.")
+    primary_category: str | None = None
+    categories: list[str] = Field(default_factory=list)
+    journal_ref: str | None = Field(default=None, description="arXiv journal reference.")
+    venue: str | None = Field(default=None, description="Publication venue (S2).")
+    publication_date: dt.date | None = Field(
+        default=None, description="Date of the published version (S2)."
+    )
+    citation_count: int | None = None
+    influential_citation_count: int | None = None
+    reference_count: int | None = None
+    citation_delta: int | None = Field(
+        default=None,
+        description="citation_count minus the previous snapshot's; null when either is unknown.",
+    )
+    open_access_pdf: str | None = None
+    fields_of_study: list[str] = Field(default_factory=list)
+    lookups: dict[str, LookupState] = Field(
+        default_factory=dict, description="What each source (arxiv, s2) said in this run."
+    )
+    sources: dict[str, FieldSource] = Field(
+        default_factory=dict, description="Field name -> where its value came from, and when."
+    )
+    appearances: list[Appearance] = Field(
+        description="Every list row listing the paper, in (list_name, position) order."
+    )
+
+    def stale_fields(self) -> list[str]:
+        """Names of the fields whose value was carried forward from a previous snapshot."""
+        return sorted(name for name, origin in self.sources.items() if origin.stale)
+
+
+# --------------------------------------------------------------------------- lists/<slug>.json
+
+
+class EntryRef(Model):
+    """Points at one entry of one list."""
+
+    list_name: str = Field(description="Slug of the list.")
+    position: int = Field(ge=1)
+    line: int = Field(ge=1)
+
+
+class Flag(Model):
+    """One check raised on an entry, with its evidence. Unused evidence fields are null."""
+
+    flag: FlagKind
+    detail: str = Field(description="One sentence a reader can verify.")
+    field: str | None = Field(
+        default=None, description="title_mismatch: which part of the row disagrees (title, name)."
+    )
+    linked_id: str | None = Field(
+        default=None, description="The paper id the row's link points to."
+    )
+    fetched_title: str | None = Field(
+        default=None, description="title_mismatch: the title of the linked paper."
+    )
+    suggested_id: str | None = Field(
+        default=None,
+        description="title_mismatch: the paper the row's title names, found by title match.",
+    )
+    first: EntryRef | None = Field(
+        default=None, description="duplicate: the first entry of the list listing the same paper."
+    )
+    link: str | None = Field(default=None, description="malformed_link: the link as written.")
+    venue: str | None = Field(default=None, description="published_since: venue reported by S2.")
+    source: str | None = Field(default=None, description="not_found, stale: the source involved.")
+    last_fresh: dt.datetime | None = Field(
+        default=None, description="stale: when the carried values were last fetched."
+    )
+
+
+class ListEntry(Model):
+    """One entry of a list, as written, with the paper it resolves to and its flags."""
+
+    position: int = Field(ge=1)
+    line: int = Field(ge=1)
+    section: list[str] = Field(default_factory=list)
+    kind: EntryKind
+    title: str
+    name: str | None = None
+    venue: str | None = Field(default=None, description="Venue as written in the list.")
+    year: str | None = Field(default=None, description="Year as written in the list.")
+    date: str | None = None
+    authors: str | None = None
+    links: list[Link] = Field(default_factory=list)
+    ids: list[str] = Field(default_factory=list, description="Prefixed ids found in the row.")
+    paper_id: str | None = Field(
+        default=None, description="The record in papers.json; null when not resolved."
+    )
+    checked: bool = Field(description="False for entries not checked as papers (course, ...).")
+    flags: list[Flag] = Field(default_factory=list)
+    extraction_flags: list[str] = Field(
+        default_factory=list, description="Quirks noted while reading the row."
+    )
+
+
+class ListChanges(Model):
+    """Entries added or removed since the previous snapshot (keys: paper id, else title:...)."""
+
+    previous_run_id: str | None = None
+    added: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+
+
+class ListFile(Model):
+    """``lists/<slug>.json``: one list's entries in list order."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    schema_version: int = SCHEMA_VERSION
+    run_id: str
+    info: ListInfo = Field(alias="list")
+    flag_counts: dict[str, int] = Field(default_factory=dict)
+    changes: ListChanges
+    entries: list[ListEntry]
+
+
+# --------------------------------------------------------------------------- manifest.json
+
+
+class ListFailure(Model):
+    """A list that could not be read at all in this run."""
+
+    source: str
+    error: str
+
+
+class ManifestList(Model):
+    """Summary of one list read in this run."""
+
+    name: str
+    source: str
+    title: str | None = None
+    url: str | None = None
+    version: str | None = None
+    fallback: bool = False
+    entries: int
+    paper_entries: int
+    flag_counts: dict[str, int] = Field(default_factory=dict)
+    added: int = 0
+    removed: int = 0
+
+
+class Counts(Model):
+    lists: int = Field(description="Lists read (including bundled fallbacks).")
+    lists_failed: int
+    entries: int
+    paper_entries: int
+    papers: int = Field(description="Records in papers.json.")
+    stale_papers: int = Field(description="Records with at least one carried-forward field.")
+    flags: dict[str, int] = Field(default_factory=dict, description="Flag kind -> entries.")
+    skipped: dict[str, int] = Field(
+        default_factory=dict,
+        description="Items not processed, by reason: not_checked (entries that are not papers), "
+        "no_record (entries that resolve to no paper).",
+    )
+
+
+class Manifest(Model):
+    schema_version: int = SCHEMA_VERSION
+    run_id: str
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    status: RunStatus
+    status_reasons: list[str] = Field(
+        default_factory=list, description="Why the run is not ok, one sentence each."
+    )
+    previous_run_id: str | None = None
+    lists: list[ManifestList]
+    list_failures: list[ListFailure] = Field(default_factory=list)
+    sources: dict[str, SourceHealth] = Field(
+        description="Health per source role: arxiv, s2 (id lookups), s2_titles (title matches)."
+    )
+    counts: Counts
+
+
+class Snapshot(Model):
+    """Everything one run publishes (written by :func:`enrich.snapshot.write_snapshot`)."""
+
+    manifest: Manifest
+    papers: list[PaperRecord]
+    lists: dict[str, ListFile]
+
+    def paper(self, paper_id: str) -> PaperRecord | None:
+        return next((p for p in self.papers if p.paper_id == paper_id), None)
+
+
+# --------------------------------------------------------------------------- tables
+
+#: Columns of papers.csv / papers.parquet, in order; list-valued fields are joined with "; ".
+PAPER_TABLE_COLUMNS: tuple[str, ...] = (
+    "paper_id",
+    "kind",
+    "title",
+    "authors",
+    "year",
+    "arxiv_id",
+    "doi",
+    "s2_id",
+    "arxiv_published",
+    "arxiv_updated",
+    "primary_category",
+    "venue",
+    "publication_date",
+    "citation_count",
+    "influential_citation_count",
+    "citation_delta",
+    "open_access_pdf",
+    "lists",
+    "appearances",
+    "stale_fields",
+)
+
+#: Columns of history.csv (one row per run and paper), in order.
+HISTORY_COLUMNS: tuple[str, ...] = (
+    "run_id",
+    "finished_at",
+    "paper_id",
+    "citation_count",
+    "influential_citation_count",
+    "citation_delta",
+    "citations_stale",
+    "appearances",
+)
+
+
+def paper_table_row(record: PaperRecord) -> dict[str, object]:
+    """One row of papers.csv / papers.parquet for ``record``."""
+    return {
+        "paper_id": record.paper_id,
+        "kind": record.kind.value,
+        "title": record.title,
+        "authors": "; ".join(a.name for a in record.authors),
+        "year": record.year,
+        "arxiv_id": record.ids.arxiv,
+        "doi": record.ids.doi,
+        "s2_id": record.ids.s2,
+        "arxiv_published": _iso(record.arxiv_published),
+        "arxiv_updated": _iso(record.arxiv_updated),
+        "primary_category": record.primary_category,
+        "venue": record.venue,
+        "publication_date": _iso(record.publication_date),
+        "citation_count": record.citation_count,
+        "influential_citation_count": record.influential_citation_count,
+        "citation_delta": record.citation_delta,
+        "open_access_pdf": record.open_access_pdf,
+        "lists": "; ".join(sorted({a.list_name for a in record.appearances})),
+        "appearances": len(record.appearances),
+        "stale_fields": "; ".join(record.stale_fields()),
+    }
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+# --------------------------------------------------------------------------- serialization
+
+
+def dump_json(data: Any) -> str:
+    """Deterministic JSON text: sorted keys, two-space indent, UTF-8 kept, final newline."""
+    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def to_jsonable(model: Model) -> Any:
+    """A model as JSON-ready data, with field aliases (``list`` for :attr:`ListFile.info`)."""
+    return model.model_dump(mode="json", by_alias=True)
+
+
+_PAPERS_ADAPTER: TypeAdapter[list[PaperRecord]] = TypeAdapter(list[PaperRecord])
+
+
+def papers_to_jsonable(papers: list[PaperRecord]) -> Any:
+    return _PAPERS_ADAPTER.dump_python(papers, mode="json", by_alias=True)
+
+
+def papers_from_json(text: str | bytes) -> list[PaperRecord]:
+    return _PAPERS_ADAPTER.validate_json(text)
+
+
+#: Schema file name -> what it describes; ``lists/<slug>.json`` files use list.schema.json.
+SCHEMA_FILES: tuple[str, ...] = ("manifest.schema.json", "papers.schema.json", "list.schema.json")
+
+
+def json_schemas() -> dict[str, dict[str, Any]]:
+    """The JSON Schema of each output file, keyed by schema file name (see :data:`SCHEMA_FILES`)."""
+    schemas: dict[str, dict[str, Any]] = {
+        "manifest.schema.json": Manifest.model_json_schema(mode="serialization"),
+        "papers.schema.json": _PAPERS_ADAPTER.json_schema(mode="serialization"),
+        "list.schema.json": ListFile.model_json_schema(mode="serialization", by_alias=True),
+    }
+    titles = {
+        "manifest.schema.json": "manifest.json of an awesome-enrich snapshot",
+        "papers.schema.json": "papers.json of an awesome-enrich snapshot",
+        "list.schema.json": "lists/<slug>.json of an awesome-enrich snapshot",
+    }
+    for name, schema in schemas.items():
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        schema["$id"] = name
+        schema["title"] = titles[name]
+        schema["x-schema-version"] = SCHEMA_VERSION
+    return schemas

@@ -1,0 +1,518 @@
+"""Lookup planning and reconciliation: list entries + source records -> paper records.
+
+Two steps around the source calls:
+
+1. :func:`plan_lookups` says which arXiv ids, S2 ids and titles to look up;
+   :func:`plan_suggestions` (after the first answers) which titles to match to find the paper a
+   mismatched row really names.
+2. :func:`reconcile` groups the entries of all lists into one :class:`PaperRecord` per paper,
+   keyed by a canonical id, and merges the sources' fields by precedence (:data:`FIELD_PRECEDENCE`),
+   recording which source gave each field and when. Carry-forward of values a failed source could
+   not refresh is :func:`enrich.history.carry_forward`'s job.
+
+Decision on non-paper entries (course, book, ...): an entry of any kind that carries a paper id
+(e.g. the Springer book's DOI) is looked up and becomes a record, because the id names a citable
+work; entries without an id are title-matched only when their kind is ``paper``. Checks apply to
+papers only (:func:`enrich.checks.check_entries`).
+
+Only the first id of each kind in a row is used: a row describes one paper, and a second arXiv
+link in a row is usually a companion paper, not the one the row names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from pydantic import Field
+
+from enrich.checks import EntryEvidence, title_describes, title_key
+from enrich.contract import (
+    Appearance,
+    FieldOrigin,
+    FieldSource,
+    LookupState,
+    PaperIds,
+    PaperRecord,
+)
+from enrich.models import (
+    ArxivRecord,
+    Author,
+    Entry,
+    EntryKind,
+    ExtractedList,
+    Model,
+    Outcome,
+    OutcomeStatus,
+    S2Record,
+    SourceHealth,
+    SourceResult,
+    SourceStatus,
+    TitleQuery,
+)
+from enrich.s2_source import to_s2_id
+from enrich.titles import normalize_title
+
+#: Which sources may give each record field, best first. ``author_ids`` is the S2 author id set
+#: on :attr:`PaperRecord.authors`.
+FIELD_PRECEDENCE: dict[str, tuple[FieldOrigin, ...]] = {
+    "title": (FieldOrigin.ARXIV, FieldOrigin.S2, FieldOrigin.LIST),
+    "authors": (FieldOrigin.ARXIV, FieldOrigin.S2),
+    "author_ids": (FieldOrigin.S2,),
+    "year": (FieldOrigin.S2, FieldOrigin.ARXIV),
+    "arxiv_published": (FieldOrigin.ARXIV,),
+    "arxiv_updated": (FieldOrigin.ARXIV,),
+    "arxiv_version": (FieldOrigin.ARXIV,),
+    "primary_category": (FieldOrigin.ARXIV,),
+    "categories": (FieldOrigin.ARXIV,),
+    "journal_ref": (FieldOrigin.ARXIV,),
+    "venue": (FieldOrigin.S2,),
+    "publication_date": (FieldOrigin.S2,),
+    "citation_count": (FieldOrigin.S2,),
+    "influential_citation_count": (FieldOrigin.S2,),
+    "reference_count": (FieldOrigin.S2,),
+    "open_access_pdf": (FieldOrigin.S2,),
+    "fields_of_study": (FieldOrigin.S2,),
+}
+
+#: Canonical id precedence: arXiv, else DOI, else S2 paper id, else OpenReview/ACL, else URL.
+_ID_RANK = ("arxiv:", "doi:", "s2:", "openreview:", "acl:", "url:")
+_YEAR = re.compile(r"^\s*(\d{4})\s*$")
+
+
+class LookupPlan(Model):
+    """What to ask the sources for, derived from the lists alone."""
+
+    arxiv_ids: list[str] = Field(description='"arxiv:<id>", sorted, unique.')
+    s2_ids: list[str] = Field(description="Ids S2 accepts (arxiv:, doi:, acl:, url:), sorted.")
+    title_queries: list[TitleQuery] = Field(
+        description="Paper entries with no id S2 accepts: one query per normalized title."
+    )
+
+
+class Reconciliation(Model):
+    """The records of a run (fresh values only) and the evidence for each entry."""
+
+    entries: list[EntryEvidence] = Field(description="Every entry of every list, in list order.")
+    records: list[PaperRecord] = Field(description="Sorted by paper_id.")
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def arxiv_key(entry: Entry) -> str | None:
+    """The arXiv lookup key of an entry: its first arXiv id."""
+    return f"arxiv:{entry.ids.arxiv[0]}" if entry.ids.arxiv else None
+
+
+def s2_key(entry: Entry) -> str | None:
+    """The S2 lookup key of an entry: its first arXiv, DOI or ACL id, else a paper URL on a host
+    S2 accepts (:data:`enrich.s2_source.URL_ID_HOSTS`)."""
+    ids = entry.ids
+    if ids.arxiv:
+        return f"arxiv:{ids.arxiv[0]}"
+    if ids.doi:
+        return f"doi:{ids.doi[0]}"
+    if ids.acl:
+        return f"acl:{ids.acl[0]}"
+    for url in entry.paper_urls:
+        if _s2_accepts(f"url:{url}"):
+            return f"url:{url}"
+    return None
+
+
+def _s2_accepts(paper_id: str) -> bool:
+    # Which ids S2 takes is the S2 module's knowledge (its hosts list for URL: ids).
+    try:
+        to_s2_id(paper_id)
+    except ValueError:  # UnsupportedIdError included
+        return False
+    return True
+
+
+def linked_id(entry: Entry) -> str | None:
+    """The id the row's link gives: its first paper id, else ``url:<first paper url>``."""
+    ids = entry.ids.paper_ids()
+    if ids:
+        return ids[0]
+    return f"url:{entry.paper_urls[0]}" if entry.paper_urls else None
+
+
+def needs_title_match(entry: Entry) -> bool:
+    """True for a paper entry with no id S2 accepts and a title to search for."""
+    return (
+        entry.kind == EntryKind.PAPER
+        and s2_key(entry) is None
+        and bool(normalize_title(entry.title))
+    )
+
+
+def _title_query(entry: Entry) -> TitleQuery:
+    match = _YEAR.match(entry.year or "")
+    return TitleQuery(
+        key=title_key(entry.title), title=entry.title, year=int(match.group(1)) if match else None
+    )
+
+
+def _entries(lists: Sequence[ExtractedList]) -> Iterable[tuple[str, Entry]]:
+    for extracted in lists:
+        for entry in extracted.entries:
+            yield extracted.info.name, entry
+
+
+def plan_lookups(lists: Sequence[ExtractedList]) -> LookupPlan:
+    """Every arXiv id, S2 id and title query needed to enrich the entries of ``lists``."""
+    arxiv_ids: set[str] = set()
+    s2_ids: set[str] = set()
+    queries: dict[str, TitleQuery] = {}
+    for _, entry in _entries(lists):
+        if (key := arxiv_key(entry)) is not None:
+            arxiv_ids.add(key)
+        if (key := s2_key(entry)) is not None:
+            s2_ids.add(key)
+        elif needs_title_match(entry):
+            query = _title_query(entry)
+            queries.setdefault(query.key, query)
+    return LookupPlan(
+        arxiv_ids=sorted(arxiv_ids),
+        s2_ids=sorted(s2_ids),
+        title_queries=[queries[k] for k in sorted(queries)],
+    )
+
+
+def plan_suggestions(
+    lists: Sequence[ExtractedList],
+    arxiv: SourceResult[ArxivRecord],
+    s2: SourceResult[S2Record],
+    titles: SourceResult[S2Record],
+) -> list[TitleQuery]:
+    """Title matches that find the paper a mismatched row names (for its ``suggested_id``).
+
+    A row is mismatched when its title describes none of the titles the sources gave for its
+    link. Keys already answered in ``titles`` are left out; the result is sorted by key.
+    """
+    queries: dict[str, TitleQuery] = {}
+    for _, entry in _entries(lists):
+        if entry.kind != EntryKind.PAPER:
+            continue
+        fetched = [
+            outcome.record.title
+            for outcome in (_outcome(arxiv, arxiv_key(entry)), _outcome(s2, s2_key(entry)))
+            if outcome is not None and outcome.record is not None
+        ]
+        if not fetched or any(title_describes(entry.title, title) for title in fetched):
+            continue
+        query = _title_query(entry)
+        if query.key not in titles.outcomes and normalize_title(entry.title):
+            queries.setdefault(query.key, query)
+    return [queries[k] for k in sorted(queries)]
+
+
+def preferred_id(record: S2Record) -> str:
+    """The canonical id of an S2 record: its arXiv id, else DOI, else ``s2:<paperId>``."""
+    ext = {k.lower(): v for k, v in record.external_ids.items()}
+    if ext.get("arxiv"):
+        return f"arxiv:{ext['arxiv']}"
+    if ext.get("doi"):
+        return f"doi:{ext['doi'].lower()}"
+    return f"s2:{record.paper_id}"
+
+
+def title_suggestions(titles: SourceResult[S2Record]) -> dict[str, str]:
+    """Title key -> the paper id its title match found (ok outcomes only)."""
+    return {
+        key: preferred_id(outcome.record)
+        for key, outcome in titles.outcomes.items()
+        if outcome.record is not None
+    }
+
+
+# --------------------------------------------------------------------------- reconciliation
+
+
+def previous_entry_key(list_name: str, title: str) -> str:
+    """Key under which a previous snapshot remembers which paper a list row resolved to."""
+    return f"{list_name}\x1f{title_key(title)}"
+
+
+def reconcile(
+    lists: Sequence[ExtractedList],
+    arxiv: SourceResult[ArxivRecord],
+    s2: SourceResult[S2Record],
+    titles: SourceResult[S2Record],
+    remembered: Mapping[str, str] | None = None,
+) -> Reconciliation:
+    """Group the entries of ``lists`` into paper records (fresh values only).
+
+    Entries are the same paper when they share an id, directly or through a source record's
+    external ids (an OpenReview row title-matched to a paper another list links by arXiv id is
+    one record). ``remembered`` (:func:`previous_entry_key` -> paper id, from the previous
+    snapshot) names the paper of a row that needs a title match which failed (or was not made:
+    S2 disabled) in this run, so that its values can be carried forward.
+    """
+    evidence = _gather_evidence(lists, arxiv, s2, titles)
+    remembered = remembered or {}
+    groups = _UnionFind()
+    entry_ids: list[list[str]] = []
+    for index, item in enumerate(evidence):
+        ids = _entry_ids(item)
+        match = item.title_match
+        unmatched = match is None or match.status == OutcomeStatus.FAILED
+        if needs_title_match(item.entry) and unmatched:
+            previous = remembered.get(previous_entry_key(item.list_name, item.entry.title))
+            ids = [previous, *ids] if previous else ids
+        entry_ids.append(ids)
+        for paper_id in ids:
+            groups.union(f"entry:{index}", paper_id)
+
+    members: dict[str, list[int]] = {}
+    for index, ids in enumerate(entry_ids):
+        if ids:
+            members.setdefault(groups.find(f"entry:{index}"), []).append(index)
+    records: list[PaperRecord] = []
+    resolved = list(evidence)
+    for indexes in members.values():
+        group_ids = sorted({i for index in indexes for i in entry_ids[index]}, key=_id_rank)
+        record = _build_record(
+            group_ids[0], group_ids, [evidence[i] for i in indexes], arxiv.health, s2.health
+        )
+        records.append(record)
+        for index in indexes:
+            resolved[index] = evidence[index].model_copy(update={"paper_id": record.paper_id})
+    return Reconciliation(entries=resolved, records=sorted(records, key=lambda r: r.paper_id))
+
+
+def _outcome(result: SourceResult[Any], key: str | None) -> Outcome[Any] | None:
+    return result.outcomes.get(key) if key is not None else None
+
+
+def _gather_evidence(
+    lists: Sequence[ExtractedList],
+    arxiv: SourceResult[ArxivRecord],
+    s2: SourceResult[S2Record],
+    titles: SourceResult[S2Record],
+) -> list[EntryEvidence]:
+    evidence = []
+    for list_name, entry in _entries(lists):
+        # A title outcome belongs to the entry only when its title was the way to find it (a
+        # suggestion query for a mismatched row names another paper).
+        wants_title = needs_title_match(entry)
+        evidence.append(
+            EntryEvidence(
+                list_name=list_name,
+                entry=entry,
+                linked_id=linked_id(entry),
+                arxiv=_outcome(arxiv, arxiv_key(entry)),
+                s2=_outcome(s2, s2_key(entry)),
+                title_match=_outcome(titles, title_key(entry.title)) if wants_title else None,
+            )
+        )
+    return evidence
+
+
+def _entry_ids(item: EntryEvidence) -> list[str]:
+    """Every id naming the entry's paper: the row's own, then the sources' external ids."""
+    ids = item.entry.ids
+    found = [
+        f"{prefix}:{values[0]}"
+        for prefix, values in (
+            ("arxiv", ids.arxiv),
+            ("doi", ids.doi),
+            ("openreview", ids.openreview),
+            ("acl", ids.acl),
+        )
+        if values
+    ]
+    if item.arxiv is not None and item.arxiv.record is not None and item.arxiv.record.doi:
+        found.append(f"doi:{item.arxiv.record.doi.lower()}")
+    for outcome in (item.s2, item.title_match):
+        if outcome is not None and outcome.record is not None:
+            found.extend(_s2_ids(outcome.record))
+    if not found and item.entry.paper_urls:
+        found.append(f"url:{item.entry.paper_urls[0]}")
+    return list(dict.fromkeys(found))
+
+
+def _s2_ids(record: S2Record) -> list[str]:
+    ext = {k.lower(): v for k, v in record.external_ids.items() if v}
+    found = [f"s2:{record.paper_id}"]
+    if "arxiv" in ext:
+        found.append(f"arxiv:{ext['arxiv']}")
+    if "doi" in ext:
+        found.append(f"doi:{ext['doi'].lower()}")
+    if "acl" in ext:
+        found.append(f"acl:{ext['acl']}")
+    return found
+
+
+def _id_rank(paper_id: str) -> tuple[int, str]:
+    rank = next((i for i, p in enumerate(_ID_RANK) if paper_id.startswith(p)), len(_ID_RANK))
+    return rank, paper_id
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self._parent: dict[str, str] = {}
+
+    def find(self, node: str) -> str:
+        parent = self._parent.setdefault(node, node)
+        if parent != node:
+            parent = self._parent[node] = self.find(parent)
+        return parent
+
+    def union(self, first: str, second: str) -> None:
+        a, b = self.find(first), self.find(second)
+        if a != b:
+            self._parent[max(a, b)] = min(a, b)
+
+
+def _lookup_state(
+    outcomes: Sequence[Outcome[Any]], wanted: bool, health_disabled: bool
+) -> LookupState:
+    statuses = {o.status for o in outcomes}
+    if OutcomeStatus.OK in statuses:
+        return LookupState.OK
+    if OutcomeStatus.FAILED in statuses:
+        return LookupState.FAILED
+    if OutcomeStatus.NOT_FOUND in statuses:
+        return LookupState.NOT_FOUND
+    if wanted and health_disabled:
+        return LookupState.DISABLED
+    return LookupState.NOT_REQUESTED
+
+
+def _build_record(
+    paper_id: str,
+    group_ids: list[str],
+    items: list[EntryEvidence],
+    arxiv_health: SourceHealth,
+    s2_health: SourceHealth,
+) -> PaperRecord:
+    items = sorted(items, key=lambda i: (i.list_name, i.entry.position))
+    arxiv_outcomes = [i.arxiv for i in items if i.arxiv is not None]
+    s2_outcomes = [o for i in items for o in (i.s2, i.title_match) if o is not None]
+    arxiv_ok = sorted(
+        (o for o in arxiv_outcomes if o.record is not None), key=lambda o: o.key != paper_id
+    )
+    # An id lookup beats a title match when both found a record.
+    s2_ok = [
+        o
+        for o in [*(i.s2 for i in items), *(i.title_match for i in items)]
+        if o is not None and o.record is not None
+    ]
+    wanted_arxiv = any(arxiv_key(i.entry) for i in items)
+    wanted_s2 = any(s2_key(i.entry) or needs_title_match(i.entry) for i in items)
+
+    offered: dict[FieldOrigin, tuple[dict[str, Any], Any]] = {
+        FieldOrigin.LIST: ({"title": items[0].entry.title.strip()}, None)
+    }
+    if arxiv_ok:
+        assert arxiv_ok[0].record is not None
+        offered[FieldOrigin.ARXIV] = (_arxiv_values(arxiv_ok[0].record), arxiv_ok[0].fetched_at)
+    s2_record = s2_ok[0].record if s2_ok else None
+    if s2_record is not None:
+        offered[FieldOrigin.S2] = (_s2_values(s2_record), s2_ok[0].fetched_at)
+    values: dict[str, Any] = {}
+    sources: dict[str, FieldSource] = {}
+    for name, order in FIELD_PRECEDENCE.items():
+        for origin in order:
+            value = offered.get(origin, ({}, None))[0].get(name)
+            if value is not None and value != [] and value != "":
+                values[name] = value
+                sources[name] = FieldSource(source=origin, fetched_at=offered[origin][1])
+                break
+    if s2_record is not None:
+        with_ids = merge_author_ids(values.get("authors", []), s2_record.authors)
+        if any(a.s2_id for a in with_ids):
+            values["authors"] = with_ids
+            sources["author_ids"] = FieldSource(
+                source=FieldOrigin.S2, fetched_at=offered[FieldOrigin.S2][1]
+            )
+
+    kinds = [i.entry.kind for i in items]
+    return PaperRecord(
+        paper_id=paper_id,
+        kind=EntryKind.PAPER if EntryKind.PAPER in kinds else kinds[0],
+        ids=_paper_ids(group_ids, items),
+        lookups={
+            "arxiv": _lookup_state(
+                arxiv_outcomes, wanted_arxiv, arxiv_health.status == SourceStatus.DISABLED
+            ),
+            "s2": _lookup_state(s2_outcomes, wanted_s2, s2_health.status == SourceStatus.DISABLED),
+        },
+        sources=dict(sorted(sources.items())),
+        appearances=[
+            Appearance(
+                list_name=i.list_name,
+                position=i.entry.position,
+                line=i.entry.line,
+                section=i.entry.section,
+                title=i.entry.title,
+                name=i.entry.name,
+            )
+            for i in items
+        ],
+        **values,
+    )
+
+
+def _arxiv_values(record: ArxivRecord) -> dict[str, Any]:
+    return {
+        "title": " ".join(record.title.split()),
+        "authors": record.authors,
+        "year": record.published.year,
+        "arxiv_published": record.published.date(),
+        "arxiv_updated": record.updated.date(),
+        "arxiv_version": record.latest_version,
+        "primary_category": record.primary_category,
+        "categories": record.categories,
+        "journal_ref": record.journal_ref,
+    }
+
+
+def _s2_values(record: S2Record) -> dict[str, Any]:
+    venue = record.venue or (record.publication_venue.name if record.publication_venue else None)
+    return {
+        "title": " ".join(record.title.split()),
+        "authors": record.authors,
+        "year": record.year,
+        "venue": venue.strip() if venue else None,
+        "publication_date": record.publication_date,
+        "citation_count": record.citation_count,
+        "influential_citation_count": record.influential_citation_count,
+        "reference_count": record.reference_count,
+        # S2 gives an empty url when there is no open-access PDF (see API_NOTES).
+        "open_access_pdf": record.open_access_pdf or None,
+        "fields_of_study": record.fields_of_study,
+    }
+
+
+def merge_author_ids(authors: Sequence[Author], s2_authors: Sequence[Author]) -> list[Author]:
+    """``authors`` with each one's S2 id, matched by normalized name, else by position when
+    both lists have the same length (S2 and arXiv spell some names differently)."""
+    by_name = {normalize_title(a.name): a.s2_id for a in s2_authors if a.s2_id}
+    same_length = len(authors) == len(s2_authors)
+    merged = []
+    for index, author in enumerate(authors):
+        s2_id = by_name.get(normalize_title(author.name))
+        if s2_id is None and same_length:
+            s2_id = s2_authors[index].s2_id
+        merged.append(author.model_copy(update={"s2_id": s2_id or author.s2_id}))
+    return merged
+
+
+def _paper_ids(group_ids: Sequence[str], items: Sequence[EntryEvidence]) -> PaperIds:
+    first: dict[str, str] = {}
+    for paper_id in group_ids:
+        prefix, _, value = paper_id.partition(":")
+        first.setdefault(prefix, value)
+    urls = sorted({url for i in items for url in i.entry.paper_urls})
+    return PaperIds(
+        arxiv=first.get("arxiv"),
+        doi=first.get("doi"),
+        s2=first.get("s2"),
+        openreview=first.get("openreview"),
+        acl=first.get("acl"),
+        urls=urls,
+    )

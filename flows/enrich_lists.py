@@ -1,0 +1,332 @@
+"""The ``enrich-lists`` Prefect flow: one enrichment run, stage by stage, as Prefect tasks.
+
+Each task wraps one plain function of :mod:`enrich.pipeline` and works on a whole batch (all
+lists, all arXiv ids, all S2 ids), never one paper per task. Prefect ``retries`` are used only
+where a whole unit of work may succeed on a second try (reading a list from upstream); the
+service modules already retry each HTTP request with back-off, so the fetch tasks have none
+(a second layer would multiply the waits against a service that is down).
+
+Final state: ``Completed`` when the snapshot status is ok, ``Completed`` named ``Degraded`` when
+it is degraded, ``Failed`` when no source could be reached for any paper. The snapshot is
+written in every case it can be. Deployments: ``prefect.yaml`` (work pool) and ``enrich serve``
+(one process) both declare :data:`NIGHTLY_CRON`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NONE as NO_CACHE
+from prefect.client.schemas.objects import TaskRun
+from prefect.states import Completed, Failed, State
+from prefect.tasks import Task
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from enrich import pipeline
+from enrich.errors import InputError
+from enrich.lists import ListText
+from enrich.lists_config import ListSpec, resolve_list_specs
+from enrich.models import ArxivRecord, ExtractedList, S2Record, SourceResult, TitleQuery
+from enrich.pipeline import RunReport, RunSummary
+from enrich.records import LookupPlan, plan_lookups, plan_suggestions
+from enrich.s2_source import SemanticScholarSource
+from enrich.settings import Settings
+from enrich.snapshot import ListFailure, RunInput
+
+FLOW_NAME = "enrich-lists"
+DEPLOYMENT_NAME = "nightly"
+#: Every night at 03:00 in :data:`NIGHTLY_TIMEZONE` (the same in prefect.yaml).
+NIGHTLY_CRON = "0 3 * * *"
+NIGHTLY_TIMEZONE = "UTC"
+#: Artifact keys (lowercase letters, digits and dashes, as Prefect requires).
+SUMMARY_ARTIFACT_KEY = "enrich-run-summary"
+ATTENTION_ARTIFACT_KEY = "enrich-rows-needing-attention"
+#: Name of the custom Completed state of a degraded run.
+DEGRADED_STATE_NAME = "Degraded"
+#: One more try of a list read, after this pause: GitHub raw hiccups are usually brief.
+LIST_READ_RETRIES = 1
+LIST_READ_RETRY_DELAY_SECONDS = 5.0
+
+
+class EnrichParameters(BaseModel):
+    """The flow's parameters (the typed form in the Prefect UI).
+
+    Unset optional fields keep the value from the environment (see :class:`Settings`); set
+    fields override it for this run only.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lists: list[str] = Field(
+        default_factory=list,
+        description="List sources (github:OWNER/REPO, URL, path); empty: those of lists_file.",
+    )
+    lists_file: str | None = Field(
+        default=None, description="A lists.toml; unset: ./lists.toml, else the built-in lists."
+    )
+    out_dir: str = Field(default="outputs", description="Where snapshots are written.")
+    use_arxiv: bool = Field(default=True, description="Ask arXiv.")
+    use_s2: bool = Field(default=True, description="Ask Semantic Scholar.")
+    arxiv_cache_ttl_days: float | None = Field(
+        default=None, ge=0, description="Reuse cached arXiv metadata this long (0: no cache)."
+    )
+    cache_dir: str | None = Field(default=None, description="Metadata cache directory.")
+    arxiv_api_url: str | None = Field(default=None, description="arXiv query endpoint.")
+    s2_api_url: str | None = Field(default=None, description="Semantic Scholar API root.")
+    github_raw_url: str | None = Field(default=None, description="Root of github: sources.")
+    arxiv_pace_seconds: float | None = Field(default=None, ge=0)
+    s2_pace_seconds: float | None = Field(default=None, ge=0)
+    s2_api_key_block: str | None = Field(
+        default=None,
+        description="Name of a Prefect Secret block holding the S2 API key (never logged).",
+    )
+    lock_timeout_seconds: float = Field(
+        default=0.0, ge=0, description="How long to wait for another run's output lock."
+    )
+
+    def settings(self, *, s2_api_key: str | None = None) -> Settings:
+        """Settings from the environment, overridden by the parameters that are set."""
+        overrides: dict[str, object] = {
+            name: value
+            for name, value in {
+                "arxiv_cache_ttl_days": self.arxiv_cache_ttl_days,
+                "cache_dir": self.cache_dir,
+                "arxiv_api_url": self.arxiv_api_url,
+                "s2_api_url": self.s2_api_url,
+                "github_raw_url": self.github_raw_url,
+                "arxiv_pace_seconds": self.arxiv_pace_seconds,
+                "s2_pace_seconds": self.s2_pace_seconds,
+            }.items()
+            if value is not None
+        }
+        if s2_api_key is not None:
+            overrides["s2_api_key"] = SecretStr(s2_api_key)
+        return Settings.from_env(None, **overrides)
+
+    def list_specs(self) -> list[ListSpec]:
+        """The lists to read. Raises :class:`InputError` for a bad lists file."""
+        lists_file = None if self.lists_file is None else Path(self.lists_file)
+        return resolve_list_specs(self.lists, lists_file)
+
+
+# --------------------------------------------------------------------------- tasks
+
+
+def _worth_retrying(task: Task[Any, Any], task_run: TaskRun, state: State[Any]) -> bool:
+    """Retry a list read only for failures that may pass: a URL that gave no answer, 429, 5xx."""
+    try:
+        state.result()
+    except InputError as error:
+        if error.status is None:
+            return error.url is not None  # unreachable or timed out; a file error stays
+        return error.status == 429 or error.status >= 500
+    except Exception:
+        return False
+    return False
+
+
+@task(
+    name="read-list",
+    retries=LIST_READ_RETRIES,
+    retry_delay_seconds=LIST_READ_RETRY_DELAY_SECONDS,
+    retry_condition_fn=_worth_retrying,
+    cache_policy=NO_CACHE,
+)
+def read_upstream_task(spec: ListSpec, settings: Settings) -> ListText:
+    text = pipeline.read_upstream(spec, settings)
+    get_run_logger().info("Read %s (%d characters)", spec.source, len(text.text))
+    return text
+
+
+@task(name="read-bundled-copy", cache_policy=NO_CACHE)
+def read_bundled_task(spec: ListSpec, settings: Settings, upstream_error: InputError) -> ListText:
+    text = pipeline.read_bundled_copy(spec, settings, upstream_error)
+    get_run_logger().warning(
+        "Using the bundled copy of %s (upstream failed: %s)", spec.source, upstream_error
+    )
+    return text
+
+
+@task(name="extract-entries", cache_policy=NO_CACHE)
+def extract_task(texts: list[ListText]) -> list[ExtractedList]:
+    lists = pipeline.extract_lists(texts)
+    logger = get_run_logger()
+    for extracted in lists:
+        logger.info("%s: %d entries", extracted.info.name, len(extracted.entries))
+    return lists
+
+
+@task(name="plan-lookups", cache_policy=NO_CACHE)
+def plan_task(lists: list[ExtractedList]) -> LookupPlan:
+    plan = plan_lookups(lists)
+    get_run_logger().info(
+        "To look up: %d arXiv ids, %d S2 ids, %d titles",
+        len(plan.arxiv_ids),
+        len(plan.s2_ids),
+        len(plan.title_queries),
+    )
+    return plan
+
+
+def _log_source(result: SourceResult[Any]) -> None:
+    health = result.health
+    get_run_logger().info(
+        "%s: %s, %d requests (%d retries), %d ok, %d not found, %d failed%s",
+        health.source,
+        health.status,
+        health.requests,
+        health.retries,
+        health.ok,
+        health.not_found,
+        health.failed,
+        f", last error: {health.last_error}" if health.last_error else "",
+    )
+
+
+@task(name="fetch-arxiv", cache_policy=NO_CACHE)
+def fetch_arxiv_task(
+    arxiv_ids: list[str], settings: Settings, enabled: bool
+) -> SourceResult[ArxivRecord]:
+    result = pipeline.fetch_arxiv(arxiv_ids, settings, enabled=enabled)
+    _log_source(result)
+    return result
+
+
+@task(name="fetch-s2", cache_policy=NO_CACHE)
+def fetch_s2_task(paper_ids: list[str], s2: SemanticScholarSource | None) -> SourceResult[S2Record]:
+    result = pipeline.fetch_s2(paper_ids, s2)
+    _log_source(result)
+    return result
+
+
+@task(name="match-titles", cache_policy=NO_CACHE)
+def match_titles_task(
+    queries: list[TitleQuery], s2: SemanticScholarSource | None
+) -> SourceResult[S2Record]:
+    result = pipeline.match_titles(queries, s2)
+    _log_source(result)
+    return result
+
+
+@task(name="plan-suggestions", cache_policy=NO_CACHE)
+def plan_suggestions_task(
+    lists: list[ExtractedList],
+    arxiv: SourceResult[ArxivRecord],
+    s2: SourceResult[S2Record],
+    titles: SourceResult[S2Record],
+) -> list[TitleQuery]:
+    queries = plan_suggestions(lists, arxiv, s2, titles)
+    get_run_logger().info("%d title look-ups to check suspicious rows", len(queries))
+    return queries
+
+
+@task(name="write-snapshot", cache_policy=NO_CACHE)
+def publish_task(run: RunInput, out_dir: Path, lock_timeout: float) -> RunReport:
+    report = pipeline.publish_snapshot(run, out_dir, lock_timeout=lock_timeout)
+    get_run_logger().info("Snapshot %s written to %s", run.run_id, report.path)
+    return report
+
+
+# --------------------------------------------------------------------------- flow
+
+
+def _load_s2_key(block_name: str | None) -> str | None:
+    if block_name is None:
+        return None
+    from prefect.blocks.system import Secret
+
+    try:
+        secret = Secret.load(block_name)  # sync here: the flow is a sync function
+    except ValueError as error:  # Prefect's "Unable to find block document named ..."
+        raise InputError(f"Secret block {block_name!r} cannot be loaded: {error}") from None
+    if not isinstance(secret, Secret):
+        raise TypeError(f"Secret.load returned {type(secret).__name__}, expected a Secret")
+    value = secret.get()
+    if not isinstance(value, str) or not value:
+        raise InputError(f"Secret block {block_name!r} does not hold a non-empty string")
+    return value
+
+
+def _read_lists(specs: list[ListSpec], settings: Settings) -> pipeline.ListsRead:
+    logger = get_run_logger()
+    futures = [read_upstream_task.submit(spec, settings) for spec in specs]
+    texts: list[ListText] = []
+    failures: list[ListFailure] = []
+    for spec, future in zip(specs, futures, strict=True):
+        try:
+            texts.append(future.result())
+            continue
+        except InputError as upstream_error:
+            error: InputError = upstream_error
+        try:
+            texts.append(read_bundled_task(spec, settings, error))
+        except InputError as final_error:
+            logger.error("List %s cannot be read: %s", spec.source, final_error)
+            failures.append(ListFailure(source=spec.source, error=str(final_error)))
+    return pipeline.ListsRead(lists=extract_task(texts) if texts else [], failures=failures)
+
+
+def _publish_artifacts(summary: RunSummary) -> None:
+    create_markdown_artifact(
+        key=SUMMARY_ARTIFACT_KEY,
+        markdown=pipeline.render_summary_markdown(summary),
+        description=f"enrich-lists run {summary.run_id}: {summary.status}",
+    )
+    create_table_artifact(
+        key=ATTENTION_ARTIFACT_KEY,
+        table=pipeline.attention_rows(summary),
+        description="List rows that are flagged or could not be resolved",
+    )
+
+
+@flow(name=FLOW_NAME, log_prints=False, validate_parameters=True)
+def enrich_lists(params: EnrichParameters | None = None) -> State[RunSummary]:
+    """Read the lists, enrich them from arXiv and Semantic Scholar, and write a snapshot."""
+    params = params or EnrichParameters()
+    logger = get_run_logger()
+    settings = params.settings(s2_api_key=_load_s2_key(params.s2_api_key_block))
+    specs = params.list_specs()
+    started_at = pipeline.utc_now()
+    logger.info("Reading %d lists: %s", len(specs), ", ".join(spec.source for spec in specs))
+
+    read = _read_lists(specs, settings)
+    plan = plan_task(read.lists)
+    arxiv_future = fetch_arxiv_task.submit(plan.arxiv_ids, settings, params.use_arxiv)
+    s2_source = SemanticScholarSource(settings) if params.use_s2 else None
+    try:
+        # S2 calls stay sequential (one client, one pace, one breaker), in parallel with arXiv.
+        s2 = fetch_s2_task(plan.s2_ids, s2_source)
+        titles = match_titles_task(plan.title_queries, s2_source)
+        arxiv = arxiv_future.result()
+        suggestions = plan_suggestions_task(read.lists, arxiv, s2, titles)
+        if suggestions:
+            titles = pipeline.merge_results(titles, match_titles_task(suggestions, s2_source))
+    finally:
+        if s2_source is not None:
+            s2_source.close()
+
+    run = RunInput(
+        run_id=pipeline.new_run_id(started_at, Path(params.out_dir)),
+        started_at=started_at,
+        finished_at=pipeline.utc_now(),
+        lists=read.lists,
+        list_failures=read.failures,
+        arxiv=arxiv,
+        s2=s2,
+        titles=titles,
+    )
+    report = publish_task(run, Path(params.out_dir), params.lock_timeout_seconds)
+    summary = pipeline.summarize(report)
+    _publish_artifacts(summary)
+
+    if summary.status == "ok":
+        logger.info("Run %s", summary.headline)
+        return Completed(message=summary.headline, data=summary)
+    if summary.status == "degraded":
+        logger.warning("Run %s", summary.headline)
+        return Completed(name=DEGRADED_STATE_NAME, message=summary.headline, data=summary)
+    logger.error("Run %s", summary.headline)
+    return Failed(message=summary.headline, data=summary)

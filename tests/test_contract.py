@@ -1,0 +1,112 @@
+"""The output contract: committed JSON Schemas match the models, are strict, and every field
+is documented for consumers in outputs/README.md."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+from paper_builders import SCHEMA_DIR, entry, extracted, run_input, validate_snapshot_dir
+from pydantic import BaseModel
+from typer.testing import CliRunner
+
+from enrich.cli import app
+from enrich.contract import (
+    HISTORY_COLUMNS,
+    PAPER_TABLE_COLUMNS,
+    SCHEMA_FILES,
+    Appearance,
+    Counts,
+    EntryRef,
+    FieldSource,
+    Flag,
+    FlagKind,
+    ListChanges,
+    ListEntry,
+    ListFailure,
+    ListFile,
+    Manifest,
+    ManifestList,
+    PaperIds,
+    PaperRecord,
+    dump_json,
+    json_schemas,
+)
+from enrich.models import Author, Link, ListInfo, SourceHealth
+from enrich.snapshot import build_snapshot, write_snapshot
+
+README = SCHEMA_DIR.parent / "README.md"
+DOCUMENTED_MODELS: list[type[BaseModel]] = [
+    Manifest,
+    ManifestList,
+    ListFailure,
+    SourceHealth,
+    Counts,
+    PaperRecord,
+    PaperIds,
+    Author,
+    FieldSource,
+    Appearance,
+    ListFile,
+    ListInfo,
+    ListChanges,
+    ListEntry,
+    Link,
+    Flag,
+    EntryRef,
+]
+
+
+def test_committed_schemas_match_the_models() -> None:
+    generated = json_schemas()
+    assert sorted(generated) == sorted(SCHEMA_FILES)
+    assert sorted(p.name for p in SCHEMA_DIR.glob("*.json")) == sorted(SCHEMA_FILES)
+    for name, schema in generated.items():
+        committed = (SCHEMA_DIR / name).read_text(encoding="utf-8")
+        assert committed == dump_json(schema), (
+            f"outputs/schema/{name} is out of date: run `enrich schema --out outputs/schema`"
+        )
+
+
+def test_the_schema_command_writes_the_committed_files(tmp_path: Path) -> None:
+    outcome = CliRunner().invoke(app, ["schema", "--out", str(tmp_path)])
+    assert outcome.exit_code == 0, outcome.output
+    for name in SCHEMA_FILES:
+        assert (tmp_path / name).read_bytes() == (SCHEMA_DIR / name).read_bytes()
+
+
+def test_written_files_validate_and_the_schemas_are_strict(tmp_path: Path) -> None:
+    lists = [extracted("a", entry("a", 1, "Mixtral of Experts", arxiv=["2401.04088"]))]
+    path = write_snapshot(build_snapshot(run_input("run-1", lists), None), tmp_path)
+    assert validate_snapshot_dir(path) == ["manifest.json", "papers.json", "lists/a.json"]
+
+    schema = json.loads((SCHEMA_DIR / "manifest.schema.json").read_text(encoding="utf-8"))
+    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    with pytest.raises(jsonschema.ValidationError, match="unexpected"):
+        jsonschema.validate({**manifest, "unexpected": 1}, schema)
+    with pytest.raises(jsonschema.ValidationError, match="'bogus' is not one of"):
+        jsonschema.validate({**manifest, "status": "bogus"}, schema)
+    del manifest["run_id"]
+    with pytest.raises(jsonschema.ValidationError, match="'run_id' is a required property"):
+        jsonschema.validate(manifest, schema)
+
+
+def _documented_names() -> set[str]:
+    return set(re.findall(r"`([a-z_0-9]+)`", README.read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("model", DOCUMENTED_MODELS, ids=lambda m: m.__name__)
+def test_every_field_is_documented_for_consumers(model: type[BaseModel]) -> None:
+    names = {field.alias or name for name, field in model.model_fields.items()}
+    missing = sorted(names - _documented_names())
+    assert not missing, f"outputs/README.md does not document {model.__name__}: {missing}"
+
+
+def test_every_table_column_and_flag_is_documented() -> None:
+    documented = _documented_names()
+    assert not set(PAPER_TABLE_COLUMNS) - documented
+    assert not set(HISTORY_COLUMNS) - documented
+    assert not {kind.value for kind in FlagKind} - documented

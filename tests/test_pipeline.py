@@ -1,0 +1,251 @@
+"""The library-level run (no Prefect): stages, fallback, health merging, the run summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from enrich import pipeline
+from enrich.contract import FlagKind, RunStatus
+from enrich.lists import list_slug
+from enrich.lists_config import DEFAULT_LISTS, ListSpec
+from enrich.models import (
+    Outcome,
+    OutcomeStatus,
+    S2Record,
+    SourceHealth,
+    SourceResult,
+    SourceStatus,
+)
+from enrich.settings import Settings
+from enrich.standin import StandIn
+
+#: A port nothing listens on: connections are refused at once, like an unreachable service.
+CLOSED_URL = "http://127.0.0.1:9"
+SUPERBRUCE, ARPITA = DEFAULT_LISTS
+
+
+def fixed_clock(start: dt.datetime) -> Iterator[dt.datetime]:
+    moment = start
+    while True:
+        yield moment
+        moment += dt.timedelta(seconds=1)
+
+
+def clock_at(hour: int) -> pipeline.Now:
+    ticks = fixed_clock(dt.datetime(2026, 1, 2, hour, 0, 0, tzinfo=dt.UTC))
+    return lambda: next(ticks)
+
+
+def bundled_specs() -> list[ListSpec]:
+    """The seed lists read from their bundled files (no GitHub involved)."""
+    paths = [spec.bundled_path() for spec in DEFAULT_LISTS]
+    return [ListSpec(source=str(path)) for path in paths if path is not None]
+
+
+@pytest.fixture
+def offline_github(settings: Settings) -> Settings:
+    """The stand-in settings, with GitHub unreachable."""
+    return settings.model_copy(update={"github_raw_url": CLOSED_URL})
+
+
+# --------------------------------------------------------------------------- lists
+
+
+def test_unreachable_upstream_falls_back_to_the_bundled_copy_under_the_upstream_name(
+    offline_github: Settings,
+) -> None:
+    read = pipeline.read_lists([SUPERBRUCE, ARPITA], offline_github)
+    assert read.failures == []
+    assert [extracted.info.source for extracted in read.lists] == [SUPERBRUCE.source, ARPITA.source]
+    for spec, extracted in zip([SUPERBRUCE, ARPITA], read.lists, strict=True):
+        info = extracted.info
+        assert info.fallback is True
+        assert info.name == list_slug(spec.source)
+        assert info.url is None  # not read from upstream
+        assert info.version  # the bundled text's hash
+        assert extracted.entries
+        assert {entry.list_name for entry in extracted.entries} == {info.name}
+
+
+def test_a_list_without_bundled_copy_that_cannot_be_read_is_a_failure_not_an_abort(
+    offline_github: Settings, tmp_path: Path
+) -> None:
+    missing = ListSpec(source=str(tmp_path / "missing.md"))
+    upstream_only = ListSpec(source="github:someone/unbundled-list")
+    read = pipeline.read_lists([missing, SUPERBRUCE, upstream_only], offline_github)
+    assert [extracted.info.source for extracted in read.lists] == [SUPERBRUCE.source]
+    assert [failure.source for failure in read.failures] == [missing.source, upstream_only.source]
+    assert "no such file" in read.failures[0].error
+    assert "cannot be reached" in read.failures[1].error
+
+
+def test_read_bundled_copy_reraises_the_upstream_error_when_there_is_no_copy(
+    settings: Settings,
+) -> None:
+    from enrich.errors import InputError
+
+    error = InputError("github:a/b: HTTP 404 Not Found", status=404)
+    with pytest.raises(InputError) as raised:
+        pipeline.read_bundled_copy(ListSpec(source="github:a/b"), settings, error)
+    assert raised.value is error
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def health(source: str, status: SourceStatus, **counts: int) -> SourceHealth:
+    return SourceHealth(source=source, status=status, **counts)
+
+
+def outcome(key: str, status: OutcomeStatus, reason: str | None = None) -> Outcome[S2Record]:
+    return Outcome[S2Record](key=key, status=status, reason=reason)
+
+
+def test_merge_results_keeps_every_outcome_and_sums_health() -> None:
+    first = SourceResult[S2Record](
+        outcomes={"title:a": outcome("title:a", OutcomeStatus.NOT_FOUND, "no match")},
+        health=health("s2", SourceStatus.UP, requests=3, ok=2, not_found=1),
+    )
+    second = SourceResult[S2Record](
+        outcomes={
+            "title:a": outcome("title:a", OutcomeStatus.FAILED, "HTTP 503"),
+            "title:b": outcome("title:b", OutcomeStatus.FAILED, "HTTP 503"),
+        },
+        health=health("s2", SourceStatus.DEGRADED, requests=2, retries=4, failed=2),
+    )
+    merged = pipeline.merge_results(first, second)
+    assert list(merged.outcomes) == ["title:a", "title:b"]
+    assert merged.outcomes["title:a"].reason == "no match"  # the first answer wins
+    assert merged.health.status is SourceStatus.DEGRADED
+    assert (merged.health.requests, merged.health.retries) == (5, 4)
+    assert (merged.health.ok, merged.health.not_found, merged.health.failed) == (2, 1, 2)
+
+
+def test_merge_results_rates_down_worst_and_disabled_least() -> None:
+    empty: dict[str, Outcome[S2Record]] = {}
+    down = SourceResult[S2Record](outcomes=empty, health=health("s2", SourceStatus.DOWN))
+    up = SourceResult[S2Record](outcomes=empty, health=health("s2", SourceStatus.UP))
+    disabled = pipeline.disabled_result("s2")
+    assert pipeline.merge_results(up, down).health.status is SourceStatus.DOWN
+    assert pipeline.merge_results(disabled, up).health.status is SourceStatus.UP
+    with pytest.raises(ValueError, match="cannot merge"):
+        pipeline.merge_results(up, pipeline.disabled_result("arxiv"))
+
+
+def test_new_run_id_is_utc_and_sortable() -> None:
+    paris = dt.timezone(dt.timedelta(hours=1))
+    assert pipeline.new_run_id(dt.datetime(2026, 3, 4, 4, 5, 6, tzinfo=paris)) == "20260304T030506Z"
+    with pytest.raises(ValueError, match="timezone-aware"):
+        pipeline.new_run_id(dt.datetime(2026, 3, 4))
+
+
+# --------------------------------------------------------------------------- whole runs
+
+
+def test_run_against_the_standin_writes_an_ok_snapshot(
+    settings: Settings, standin: StandIn, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    report = pipeline.run_enrichment(bundled_specs(), out, settings, now=clock_at(3))
+    manifest = report.snapshot.manifest
+    assert manifest.status is RunStatus.OK, manifest.status_reasons
+    assert manifest.run_id == "20260102T030000Z"
+    assert report.path == out / "snapshots" / manifest.run_id
+    written = json.loads((report.path / "manifest.json").read_text(encoding="utf-8"))
+    assert written["status"] == "ok"
+    assert [item["name"] for item in written["lists"]] == [
+        "superbrucejia-awesome-mixture-of-experts",
+        "arpita8-mixture-of-experts-papers",
+    ]
+    assert manifest.sources["arxiv"].status is SourceStatus.UP
+    assert manifest.sources["s2"].status is SourceStatus.UP
+    assert manifest.counts.papers > 20
+    assert standin.count("arxiv") >= 1 and standin.count("s2") >= 1
+
+
+def test_second_run_links_the_previous_and_summary_reflects_the_snapshot(
+    settings: Settings, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    first = pipeline.run_enrichment(bundled_specs(), out, settings, now=clock_at(3))
+    second = pipeline.run_enrichment(bundled_specs(), out, settings, now=clock_at(4))
+    assert second.snapshot.manifest.previous_run_id == first.snapshot.manifest.run_id
+
+    summary = pipeline.summarize(second)
+    snapshot = second.snapshot
+    flagged = sum(
+        1
+        for list_file in snapshot.lists.values()
+        for entry in list_file.entries
+        for flag in entry.flags
+        if flag.flag is not FlagKind.UNRESOLVED
+    )
+    unresolved = sum(
+        1
+        for list_file in snapshot.lists.values()
+        for entry in list_file.entries
+        if entry.checked and entry.paper_id is None
+    )
+    assert len(summary.flagged) == flagged
+    assert len(summary.unresolved) == unresolved
+    assert flagged > 0  # the seed lists have real defects (JetMoE row links QMoE, ...)
+    assert summary.snapshot_path == str(second.path)
+    # The stand-in's made-up counts do not move between runs.
+    assert summary.movers == []
+
+    markdown = pipeline.render_summary_markdown(summary)
+    assert markdown.startswith(f"# enrich-lists run {summary.run_id}: OK")
+    assert "## Calls per source" in markdown and "| s2 |" in markdown
+    assert f"## Flagged rows ({flagged})" in markdown
+    assert f"## Unresolved entries ({unresolved})" in markdown
+    rows = pipeline.attention_rows(summary)
+    assert len(rows) == flagged + unresolved
+    assert set(rows[0]) == {"list_name", "line", "title", "problem", "detail"}
+    text = pipeline.render_summary_text(summary)
+    assert text.splitlines()[1] == f"Snapshot: {second.path}"
+
+
+def test_unreachable_services_give_a_failed_snapshot_that_is_still_written(
+    offline_github: Settings, tmp_path: Path
+) -> None:
+    down = offline_github.model_copy(
+        update={
+            "arxiv_api_url": f"{CLOSED_URL}/api/query",
+            "s2_api_url": CLOSED_URL,
+            "max_attempts": 1,
+            "breaker_threshold": 1,
+        }
+    )
+    report = pipeline.run_enrichment([SUPERBRUCE, ARPITA], tmp_path / "out", down, now=clock_at(3))
+    manifest = report.snapshot.manifest
+    assert manifest.status is RunStatus.FAILED
+    assert manifest.status_reasons
+    assert manifest.sources["arxiv"].status is SourceStatus.DOWN
+    assert manifest.sources["s2"].status is SourceStatus.DOWN
+    assert all(item.fallback for item in manifest.lists)
+    assert (report.path / "manifest.json").is_file()
+    summary = pipeline.summarize(report)
+    assert summary.status is RunStatus.FAILED
+    assert "bundled copy used" in pipeline.render_summary_text(summary)
+
+
+def test_switched_off_sources_are_not_called_and_reported_disabled(
+    settings: Settings, standin: StandIn, tmp_path: Path
+) -> None:
+    report = pipeline.run_enrichment(
+        bundled_specs(), tmp_path / "out", settings, use_arxiv=False, use_s2=False
+    )
+    sources = report.snapshot.manifest.sources
+    assert sources["arxiv"].status is SourceStatus.DISABLED
+    assert sources["s2"].status is SourceStatus.DISABLED
+    assert standin.count("arxiv") == 0 and standin.count("s2") == 0
+
+
+def test_no_lists_is_a_value_error(settings: Settings, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="no lists"):
+        pipeline.run_enrichment([], tmp_path, settings)

@@ -1,0 +1,250 @@
+"""Lookup planning and reconciliation of entries into paper records."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from paper_builders import (
+    T0,
+    arxiv_record,
+    disabled,
+    entry,
+    extracted,
+    failed,
+    not_found,
+    ok,
+    result,
+    s2_record,
+)
+
+from enrich.checks import title_key
+from enrich.contract import FieldOrigin, LookupState
+from enrich.models import EntryKind, TitleQuery
+from enrich.records import (
+    plan_lookups,
+    plan_suggestions,
+    previous_entry_key,
+    reconcile,
+    title_suggestions,
+)
+
+MIXTRAL = "Mixtral of Experts"
+QMOE = "QMoE: Practical Sub-1-Bit Compression of Trillion-Parameter Models"
+JETMOE = "JetMoE: Reaching Llama2 Performance with 0.1M Dollars"
+NERF = "Switch-NeRF: Learning Scene Decomposition with Mixture of Experts"
+CVF = "https://openaccess.thecvf.com/content/ICCV2023/papers/Chen_AdaMV-MoE_paper.pdf"
+
+# --------------------------------------------------------------------------- planning
+
+
+def test_plan_asks_each_source_once_per_id_and_title() -> None:
+    lists = [
+        extracted(
+            "a",
+            entry("a", 1, MIXTRAL, arxiv=["2401.04088"]),
+            entry("a", 2, "MMoE", doi=["10.1145/3219819.3220007"]),
+            entry("a", 3, NERF, openreview=["PQ2zoIZqvm"], year="2023"),
+            entry("a", 4, "AdaMV-MoE: Adaptive Multi-Task Vision MoE", paper_urls=[CVF]),
+            entry("a", 5, "A Book", doi=["10.1007/978-3-031-23190-2"], kind=EntryKind.BOOK),
+            entry("a", 6, "A Course", kind=EntryKind.COURSE),
+        ),
+        extracted(
+            "b",
+            entry("b", 1, MIXTRAL, arxiv=["2401.04088"]),
+            entry("b", 2, "Switch-NeRF: learning scene decomposition with mixture-of-experts"),
+            entry("b", 3, "ACM paper", paper_urls=["https://dl.acm.org/doi/abs/xyz"]),
+        ),
+    ]
+    plan = plan_lookups(lists)
+    assert plan.arxiv_ids == ["arxiv:2401.04088"]
+    assert plan.s2_ids == [
+        "arxiv:2401.04088",
+        "doi:10.1007/978-3-031-23190-2",
+        "doi:10.1145/3219819.3220007",
+        "url:https://dl.acm.org/doi/abs/xyz",
+    ]
+    # OpenReview and CVF links have no id S2 accepts; the two Switch-NeRF spellings are one query
+    assert [q.key for q in plan.title_queries] == sorted(
+        [title_key("AdaMV-MoE: Adaptive Multi-Task Vision MoE"), title_key(NERF)]
+    )
+    nerf = next(q for q in plan.title_queries if q.key == title_key(NERF))
+    assert nerf == TitleQuery(key=title_key(NERF), title=NERF, year=2023)
+
+
+def test_suggestions_are_planned_for_rows_whose_title_is_another_paper() -> None:
+    lists = [
+        extracted(
+            "a",
+            entry("a", 1, QMOE, arxiv=["2310.16795"]),
+            entry("a", 2, JETMOE, arxiv=["2310.16795"]),
+            entry("a", 3, QMOE, arxiv=["2404.07413"]),
+        )
+    ]
+    arxiv = result(
+        "arxiv",
+        ok("arxiv:2310.16795", arxiv_record("2310.16795", QMOE)),
+        ok("arxiv:2404.07413", arxiv_record("2404.07413", JETMOE)),
+    )
+    queries = plan_suggestions(lists, arxiv, result("s2"), result("s2"))
+    assert [q.title for q in queries] == [JETMOE, QMOE]
+    answered = result("s2", not_found(title_key(QMOE)))
+    assert [q.title for q in plan_suggestions(lists, arxiv, result("s2"), answered)] == [JETMOE]
+
+
+def test_title_suggestions_prefer_the_arxiv_id() -> None:
+    titles = result(
+        "s2",
+        ok(title_key(QMOE), s2_record("s2q", QMOE, external_ids={"ArXiv": "2310.16795"})),
+        ok(title_key(NERF), s2_record("s2n", NERF)),
+        not_found(title_key(JETMOE)),
+    )
+    assert title_suggestions(titles) == {
+        title_key(QMOE): "arxiv:2310.16795",
+        title_key(NERF): "s2:s2n",
+    }
+
+
+# --------------------------------------------------------------------------- reconciliation
+
+
+def test_a_paper_in_two_lists_and_a_title_matched_copy_is_one_record() -> None:
+    lists = [
+        extracted("a", entry("a", 1, MIXTRAL, arxiv=["2401.04088"], section=["LLM"])),
+        extracted(
+            "b",
+            entry("b", 1, "Something else", arxiv=["2402.00001"]),
+            entry("b", 2, MIXTRAL, arxiv=["2401.04088"]),
+            entry("b", 3, MIXTRAL, openreview=["abcXYZ"]),
+        ),
+    ]
+    mixtral_s2 = s2_record("s2mix", MIXTRAL, external_ids={"ArXiv": "2401.04088"}, citations=7)
+    done = reconcile(
+        lists,
+        result("arxiv", ok("arxiv:2401.04088", arxiv_record("2401.04088", MIXTRAL))),
+        result("s2", ok("arxiv:2401.04088", mixtral_s2)),
+        result("s2", ok(title_key(MIXTRAL), mixtral_s2)),
+    )
+    by_id = {r.paper_id: r for r in done.records}
+    assert sorted(by_id) == ["arxiv:2401.04088", "arxiv:2402.00001"]
+    mixtral = by_id["arxiv:2401.04088"]
+    assert [(a.list_name, a.position) for a in mixtral.appearances] == [
+        ("a", 1),
+        ("b", 2),
+        ("b", 3),
+    ]
+    assert mixtral.ids.openreview == "abcXYZ" and mixtral.ids.s2 == "s2mix"
+    assert [e.paper_id for e in done.entries] == [
+        "arxiv:2401.04088",
+        "arxiv:2402.00001",
+        "arxiv:2401.04088",
+        "arxiv:2401.04088",
+    ]
+
+
+def test_canonical_id_precedence() -> None:
+    lists = [
+        extracted(
+            "a",
+            entry("a", 1, "MMoE", doi=["10.1145/3219819.3220007"]),
+            entry("a", 2, NERF, openreview=["PQ2zoIZqvm"]),
+            entry("a", 3, "AdaMV-MoE", paper_urls=[CVF]),
+            entry("a", 4, "No link at all"),
+        )
+    ]
+    done = reconcile(
+        lists,
+        result("arxiv"),
+        result("s2", not_found("doi:10.1145/3219819.3220007")),
+        result(
+            "s2",
+            ok(title_key(NERF), s2_record("s2nerf", NERF)),
+            not_found(title_key("AdaMV-MoE")),
+            not_found(title_key("No link at all")),
+        ),
+    )
+    assert [e.paper_id for e in done.entries] == [
+        "doi:10.1145/3219819.3220007",
+        "s2:s2nerf",  # an S2 paper id outranks the OpenReview id
+        f"url:{CVF}",
+        None,
+    ]
+
+
+def test_fields_follow_source_precedence_and_record_their_provenance() -> None:
+    fetched_s2 = dt.datetime(2026, 1, 1, 3, 1, tzinfo=dt.UTC)
+    lists = [extracted("a", entry("a", 1, "mixtral", arxiv=["2401.04088"]))]
+    s2 = s2_record(
+        "s2mix",
+        "Mixtral of experts.",
+        venue="arXiv.org",
+        citations=1234,
+        year=2023,
+        authors=[("Albert Q. Jiang", "a1"), ("Alexandre Sablayrolles", "a2")],
+        publication_date=dt.date(2024, 1, 8),
+    )
+    done = reconcile(
+        lists,
+        result(
+            "arxiv",
+            ok(
+                "arxiv:2401.04088",
+                arxiv_record(
+                    "2401.04088", MIXTRAL, authors=["Albert Q. Jiang", "Alexandre Sablayrolles"]
+                ),
+            ),
+        ),
+        result("s2", ok("arxiv:2401.04088", s2, fetched_at=fetched_s2)),
+        result("s2"),
+    )
+    [paper] = done.records
+    assert paper.title == MIXTRAL
+    assert paper.sources["title"].source == FieldOrigin.ARXIV
+    assert paper.sources["title"].fetched_at == T0
+    assert paper.citation_count == 1234
+    assert paper.sources["citation_count"].source == FieldOrigin.S2
+    assert paper.sources["citation_count"].fetched_at == fetched_s2
+    assert paper.year == 2023 and paper.sources["year"].source == FieldOrigin.S2
+    assert paper.arxiv_published == dt.date(2024, 1, 8)
+    assert paper.categories == ["cs.LG", "cs.AI"]
+    assert [(a.name, a.s2_id) for a in paper.authors] == [
+        ("Albert Q. Jiang", "a1"),
+        ("Alexandre Sablayrolles", "a2"),
+    ]
+    assert paper.sources["author_ids"].source == FieldOrigin.S2
+    assert paper.open_access_pdf is None  # S2's "" means no PDF
+    assert "open_access_pdf" not in paper.sources
+    assert paper.lookups == {"arxiv": LookupState.OK, "s2": LookupState.OK}
+
+
+def test_lookup_states_tell_failure_from_absence() -> None:
+    lists = [extracted("a", entry("a", 1, MIXTRAL, arxiv=["2401.04088"]))]
+    done = reconcile(
+        lists,
+        result("arxiv", failed("arxiv:2401.04088")),
+        disabled("s2"),
+        disabled("s2"),
+    )
+    [paper] = done.records
+    assert paper.lookups == {"arxiv": LookupState.FAILED, "s2": LookupState.DISABLED}
+    assert paper.title == MIXTRAL and paper.sources["title"].source == FieldOrigin.LIST
+
+
+def test_a_row_whose_title_match_failed_keeps_the_paper_it_resolved_to_before() -> None:
+    lists = [extracted("a", entry("a", 1, NERF, openreview=["PQ2zoIZqvm"]))]
+    remembered = {previous_entry_key("a", NERF): "arxiv:2212.00001"}
+    done = reconcile(
+        lists, result("arxiv"), result("s2"), result("s2", failed(title_key(NERF))), remembered
+    )
+    assert [r.paper_id for r in done.records] == ["arxiv:2212.00001"]
+    assert done.records[0].ids.openreview == "PQ2zoIZqvm"
+    assert done.records[0].lookups["s2"] == LookupState.FAILED
+
+
+def test_with_s2_disabled_a_title_matched_row_keeps_its_previous_paper() -> None:
+    lists = [extracted("a", entry("a", 1, NERF, paper_urls=[CVF]))]
+    remembered = {previous_entry_key("a", NERF): "s2:s2nerf"}
+    done = reconcile(lists, result("arxiv"), disabled("s2"), disabled("s2"), remembered)
+    [paper] = done.records
+    assert paper.paper_id == "s2:s2nerf"
+    assert paper.ids.urls == [CVF]
+    assert paper.lookups["s2"] == LookupState.DISABLED

@@ -1,0 +1,455 @@
+"""Snapshots: run status, writing and loading, the lock, crash safety, and the seed lists
+end to end through the local stand-in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from paper_builders import (
+    arxiv_record,
+    entry,
+    extracted,
+    failed,
+    ok,
+    result,
+    run_input,
+    s2_record,
+    validate_snapshot_dir,
+)
+
+from enrich import pipeline
+from enrich.contract import FlagKind, RunStatus, Snapshot
+from enrich.errors import InputError, OutputError
+from enrich.history import read_history
+from enrich.lists_config import ListSpec
+from enrich.settings import Settings
+from enrich.snapshot import (
+    ListFailure,
+    build_snapshot,
+    load_latest,
+    load_snapshot,
+    output_lock,
+    write_snapshot,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+SEED_000 = REPO / "tests" / "data" / "lists" / "000_9cd65308fa97601f.txt"
+SEED_001 = REPO / "tests" / "data" / "lists" / "001_6649f24848fe5dce.txt"
+CATALOG = REPO / "enrich" / "standin" / "data" / "papers.json"
+#: A port nothing listens on: connections are refused at once, like a service that is down.
+CLOSED_URL = "http://127.0.0.1:9"
+MIXTRAL = "Mixtral of Experts"
+
+
+def small_snapshot(run_id: str, previous: Snapshot | None = None, citations: int = 100) -> Snapshot:
+    lists = [
+        extracted(
+            "alpha",
+            entry("alpha", 1, MIXTRAL, arxiv=["2401.04088"], venue="arXiv"),
+            entry("alpha", 2, "Ünïcode Paper – with a dash", arxiv=["2402.00002"]),
+        ),
+        extracted("beta", entry("beta", 1, MIXTRAL, arxiv=["2401.04088"])),
+    ]
+    run = run_input(
+        run_id,
+        lists,
+        arxiv=result(
+            "arxiv",
+            ok("arxiv:2401.04088", arxiv_record("2401.04088", MIXTRAL)),
+            ok("arxiv:2402.00002", arxiv_record("2402.00002", "Ünïcode Paper – with a dash")),
+        ),
+        s2=result(
+            "s2",
+            ok("arxiv:2401.04088", s2_record("s2mix", MIXTRAL, venue="ICML", citations=citations)),
+        ),
+    )
+    return build_snapshot(run, previous)
+
+
+# --------------------------------------------------------------------------- run status
+
+
+def test_status_ok_degraded_and_failed() -> None:
+    lists = [extracted("a", entry("a", 1, MIXTRAL, arxiv=["2401.04088"]))]
+    fine = run_input(
+        "r",
+        lists,
+        arxiv=result("arxiv", ok("arxiv:2401.04088", arxiv_record("2401.04088", MIXTRAL))),
+    )
+    assert build_snapshot(fine, None).manifest.status == RunStatus.OK
+
+    half = fine.model_copy(update={"s2": result("s2", failed("arxiv:2401.04088"))})
+    manifest = build_snapshot(half, None).manifest
+    assert manifest.status == RunStatus.DEGRADED
+    assert manifest.status_reasons == ["1 of 2 lookups failed (s2 1)"]
+
+    fallback = fine.model_copy(update={"lists": [extracted("a", *lists[0].entries, fallback=True)]})
+    assert build_snapshot(fallback, None).manifest.status == RunStatus.DEGRADED
+
+    lost = fine.model_copy(update={"list_failures": [ListFailure(source="x.md", error="gone")]})
+    manifest = build_snapshot(lost, None).manifest
+    assert manifest.status == RunStatus.DEGRADED
+    assert manifest.list_failures == [ListFailure(source="x.md", error="gone")]
+
+    nothing = half.model_copy(update={"arxiv": result("arxiv", failed("arxiv:2401.04088"))})
+    manifest = build_snapshot(nothing, None).manifest
+    assert manifest.status == RunStatus.FAILED
+    assert manifest.status_reasons == ["every lookup failed (2 requested)"]
+
+    no_lists = run_input("r", []).model_copy(update={"list_failures": lost.list_failures})
+    assert build_snapshot(no_lists, None).manifest.status == RunStatus.FAILED
+
+
+def test_manifest_counts_and_list_order() -> None:
+    snapshot = small_snapshot("run-1")
+    manifest = snapshot.manifest
+    assert [item.name for item in manifest.lists] == ["alpha", "beta"]
+    counts = manifest.counts
+    assert (counts.lists, counts.entries, counts.papers) == (2, 3, 2)
+    assert counts.flags == {"published_since": 1}
+    assert counts.skipped == {"not_checked": 0, "no_record": 0}
+    assert set(manifest.sources) == {"arxiv", "s2", "s2_titles"}
+    assert [e.position for e in snapshot.lists["alpha"].entries] == [1, 2]
+    mixtral = snapshot.paper("arxiv:2401.04088")
+    assert mixtral is not None and len(mixtral.appearances) == 2
+
+
+def test_two_lists_with_one_slug_are_refused() -> None:
+    lists = [extracted("a"), extracted("a")]
+    with pytest.raises(InputError, match="two lists are named 'a'"):
+        build_snapshot(run_input("r", lists), None)
+
+
+# --------------------------------------------------------------------------- write and load
+
+
+def test_write_then_load_gives_the_same_snapshot(tmp_path: Path) -> None:
+    snapshot = small_snapshot("run-1")
+    path = write_snapshot(snapshot, tmp_path)
+    assert path == tmp_path / "snapshots" / "run-1"
+    assert sorted(p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()) == [
+        "lists/alpha.json",
+        "lists/beta.json",
+        "manifest.json",
+        "papers.csv",
+        "papers.json",
+        "papers.parquet",
+    ]
+    assert load_snapshot(path) == snapshot
+    assert load_latest(tmp_path) == snapshot
+    assert (tmp_path / "latest").resolve() == path.resolve()
+    assert validate_snapshot_dir(tmp_path / "latest")
+    text = (path / "papers.json").read_text(encoding="utf-8")
+    assert "Ünïcode Paper – with a dash" in text  # UTF-8 kept, not \u-escaped
+
+    second = small_snapshot("run-2", previous=snapshot, citations=130)
+    write_snapshot(second, tmp_path)
+    assert load_latest(tmp_path) == second
+    rows = read_history(tmp_path / "history.csv")
+    assert [(r["run_id"], r["paper_id"], r["citation_delta"]) for r in rows] == [
+        ("run-1", "arxiv:2401.04088", ""),
+        ("run-1", "arxiv:2402.00002", ""),
+        ("run-2", "arxiv:2401.04088", "30"),
+        ("run-2", "arxiv:2402.00002", ""),
+    ]
+
+
+def test_output_is_byte_for_byte_deterministic(tmp_path: Path) -> None:
+    first = write_snapshot(small_snapshot("run-1"), tmp_path / "one")
+    second = write_snapshot(small_snapshot("run-1"), tmp_path / "two")
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert len(files) == 6
+    for relative in files:
+        assert (first / relative).read_bytes() == (second / relative).read_bytes(), relative
+    manifest = (first / "manifest.json").read_text(encoding="utf-8")
+    assert (
+        manifest
+        == json.dumps(json.loads(manifest), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    )
+
+
+def test_tables_have_one_typed_row_per_paper(tmp_path: Path) -> None:
+    import pandas as pd
+
+    path = write_snapshot(small_snapshot("run-1"), tmp_path)
+    csv_table = pd.read_csv(path / "papers.csv")
+    parquet_table = pd.read_parquet(path / "papers.parquet")
+    assert list(csv_table["paper_id"]) == ["arxiv:2401.04088", "arxiv:2402.00002"]
+    assert list(parquet_table["paper_id"]) == list(csv_table["paper_id"])
+    assert list(csv_table.columns) == list(parquet_table.columns)
+    assert parquet_table["citation_count"].iloc[0] == 100
+    assert str(parquet_table["citation_count"].dtype) == "Int64"
+    assert csv_table["lists"].iloc[0] == "alpha; beta"
+
+
+def test_unsafe_names_and_reused_run_ids_are_refused(tmp_path: Path) -> None:
+    snapshot = small_snapshot("run-1")
+    bad = snapshot.model_copy(
+        update={"manifest": snapshot.manifest.model_copy(update={"run_id": "../evil"})}
+    )
+    with pytest.raises(OutputError, match="cannot name a file"):
+        write_snapshot(bad, tmp_path)
+    write_snapshot(snapshot, tmp_path)
+    with pytest.raises(OutputError, match="already exists"):
+        write_snapshot(snapshot, tmp_path)
+
+
+def test_a_damaged_snapshot_is_reported_with_the_file_at_fault(tmp_path: Path) -> None:
+    path = write_snapshot(small_snapshot("run-1"), tmp_path)
+    (path / "papers.json").write_text('[{"paper_id": 1}]', encoding="utf-8")
+    with pytest.raises(InputError, match=r"papers\.json does not match the output contract"):
+        load_snapshot(path)
+    with pytest.raises(InputError, match="is not a snapshot directory"):
+        load_snapshot(tmp_path / "nowhere")
+    assert load_latest(tmp_path / "empty") is None
+
+
+# --------------------------------------------------------------------------- lock and crash
+
+
+HOLD_LOCK = """
+import sys
+from pathlib import Path
+from enrich.snapshot import output_lock
+with output_lock(Path(sys.argv[1])):
+    print("LOCKED", flush=True)
+    sys.stdin.readline()
+"""
+
+
+@pytest.fixture
+def lock_holder(tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
+    """Another process holding the output directory's lock until its stdin gets a line."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(tmp_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "LOCKED"
+    yield holder
+    holder.kill()
+    holder.wait()
+
+
+def test_a_second_run_stops_with_a_clear_message(
+    tmp_path: Path, lock_holder: subprocess.Popen[str]
+) -> None:
+    with pytest.raises(OutputError, match="is locked by another run"):
+        write_snapshot(small_snapshot("run-1"), tmp_path)
+    assert not (tmp_path / "snapshots" / "run-1").exists()
+
+
+def test_a_second_run_with_a_timeout_waits_for_the_first(
+    tmp_path: Path, lock_holder: subprocess.Popen[str]
+) -> None:
+    written: list[Path] = []
+    writer = threading.Thread(
+        target=lambda: written.append(
+            write_snapshot(small_snapshot("run-1"), tmp_path, lock_timeout=30)
+        )
+    )
+    writer.start()
+    writer.join(timeout=0.5)
+    assert writer.is_alive() and not written  # waiting for the lock
+    assert lock_holder.stdin is not None
+    lock_holder.stdin.write("done\n")
+    lock_holder.stdin.flush()
+    writer.join(timeout=30)
+    assert written == [tmp_path / "snapshots" / "run-1"]
+
+
+def test_the_lock_is_reentrant_in_a_thread_and_exclusive_across_threads(tmp_path: Path) -> None:
+    errors: list[Exception] = []
+
+    def other_run() -> None:
+        try:
+            write_snapshot(small_snapshot("run-2", load_latest(tmp_path)), tmp_path)
+        except OutputError as error:
+            errors.append(error)
+
+    with output_lock(tmp_path, timeout=5):
+        path = write_snapshot(small_snapshot("run-1"), tmp_path)
+        other = threading.Thread(target=other_run)
+        other.start()
+        other.join(timeout=30)
+    assert path.is_dir()
+    assert len(errors) == 1 and "locked by another run" in str(errors[0])
+    assert not (tmp_path / "snapshots" / "run-2").exists()
+
+
+WRITE_AND_STALL = """
+import sys, time
+from pathlib import Path
+from enrich.contract import Snapshot
+from enrich.snapshot import write_snapshot
+snapshot = Snapshot.model_validate_json(Path(sys.argv[1]).read_text(encoding="utf-8"))
+stop_after = sys.argv[3]
+
+def hook(step):
+    print(step, flush=True)
+    if step == stop_after:
+        print("STALLED", flush=True)
+        time.sleep(120)  # the parent kills us here
+
+write_snapshot(snapshot, Path(sys.argv[2]), on_write=hook)
+print("FINISHED", flush=True)
+"""
+
+
+@pytest.mark.parametrize(
+    "stop_after", ["lists/alpha.json", "papers.json", "manifest.json", "snapshot", "history.csv"]
+)
+def test_sigkill_while_writing_leaves_the_previous_latest_intact(
+    tmp_path: Path, stop_after: str
+) -> None:
+    out = tmp_path / "out"
+    first = small_snapshot("run-1")
+    write_snapshot(first, out)
+    history_before = (out / "history.csv").read_text(encoding="utf-8")
+    second = small_snapshot("run-2", previous=first, citations=150)
+    snapshot_file = tmp_path / "run-2.json"
+    snapshot_file.write_text(second.model_dump_json(by_alias=True), encoding="utf-8")
+
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITE_AND_STALL, str(snapshot_file), str(out), stop_after],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    assert writer.stdout is not None
+    steps = []
+    for line in writer.stdout:
+        steps.append(line.strip())
+        if steps[-1] == "STALLED":
+            break
+    assert steps[-2:] == [stop_after, "STALLED"], steps
+    os.kill(writer.pid, signal.SIGKILL)
+    assert writer.wait(timeout=30) == -signal.SIGKILL
+
+    assert load_latest(out) == first
+    assert validate_snapshot_dir(out / "latest")
+    if stop_after not in ("snapshot", "history.csv"):  # killed before the rename
+        assert not (out / "snapshots" / "run-2").exists()
+    if stop_after != "history.csv":
+        assert (out / "history.csv").read_text(encoding="utf-8") == history_before
+    # the lock died with the writer; the next run cleans up and publishes
+    third = small_snapshot("run-3", previous=first, citations=160)
+    write_snapshot(third, out)
+    assert load_latest(out) == third
+    assert not list((out / "snapshots").glob(".*"))
+    assert not list(out.glob("*.tmp"))
+
+
+# --------------------------------------------------------------------------- the seed lists
+
+
+def clock(start: dt.datetime) -> Callable[[], dt.datetime]:
+    ticks = iter(start + dt.timedelta(seconds=i) for i in range(10_000))
+    return lambda: next(ticks)
+
+
+def careful_reader_flags(slug: str, line: int) -> set[FlagKind]:
+    """The flags (other than published_since and stale) a careful reader raises on seed 001."""
+    expected = {
+        41: {FlagKind.MALFORMED_LINK, FlagKind.DUPLICATE, FlagKind.TITLE_MISMATCH},
+        80: {FlagKind.TITLE_MISMATCH},
+        91: {FlagKind.DUPLICATE, FlagKind.TITLE_MISMATCH},
+    }
+    return expected.get(line, set()) if slug.startswith("001") else set()
+
+
+def preprints_published_since() -> set[str]:
+    """Papers with a venue in the stand-in's S2 data (rows listing them as arXiv get flagged)."""
+    catalog = json.loads(CATALOG.read_text(encoding="utf-8"))["papers"]
+    return {paper["key"] for paper in catalog if paper["s2"].get("venue")}
+
+
+def test_seed_lists_end_to_end_with_an_s2_outage(settings: Settings, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    specs = [ListSpec(source=str(SEED_000)), ListSpec(source=str(SEED_001))]
+    first = pipeline.run_enrichment(
+        specs, out, settings, now=clock(dt.datetime(2026, 1, 1, 3, tzinfo=dt.UTC))
+    ).snapshot
+    assert first.manifest.status == RunStatus.OK, first.manifest.status_reasons
+
+    published = preprints_published_since()
+    for slug, list_file in first.lists.items():
+        for row in list_file.entries:
+            kinds = {flag.flag for flag in row.flags}
+            others = kinds - {FlagKind.PUBLISHED_SINCE}
+            assert others == careful_reader_flags(slug, row.line), (slug, row.line, row.flags)
+            listed_as_preprint = (row.venue or "").lower() == "arxiv"
+            expect_since = listed_as_preprint and row.paper_id in published and row.line != 91
+            assert (FlagKind.PUBLISHED_SINCE in kinds) == expect_since, (slug, row.line)
+    seed_001 = next(v for k, v in first.lists.items() if k.startswith("001"))
+    by_line = {row.line: row for row in seed_001.entries}
+    mismatch = {f.flag: f for f in by_line[80].flags}[FlagKind.TITLE_MISMATCH]
+    assert mismatch.suggested_id == "arxiv:2310.16795"
+    assert mismatch.fetched_title == "JetMoE: Reaching Llama2 Performance with 0.1M Dollars"
+    mismatch = {f.flag: f for f in by_line[91].flags}[FlagKind.TITLE_MISMATCH]
+    assert mismatch.suggested_id == "arxiv:2404.07413"
+    assert {f.flag: f for f in by_line[41].flags}[FlagKind.TITLE_MISMATCH].field == "name"
+    assert FlagKind.PUBLISHED_SINCE in {f.flag for f in by_line[43].flags}  # MoVA, NeurIPS
+
+    moe_llava = first.paper("arxiv:2401.15947")
+    assert moe_llava is not None
+    assert sorted(a.list_name[:3] for a in moe_llava.appearances) == ["000", "001"]
+    assert len({p.paper_id for p in first.papers}) == len(first.papers)
+    assert validate_snapshot_dir(out / "latest")
+
+    down = settings.model_copy(
+        update={"s2_api_url": CLOSED_URL, "max_attempts": 1, "breaker_threshold": 1}
+    )
+    second = pipeline.run_enrichment(
+        specs, out, down, now=clock(dt.datetime(2026, 1, 2, 3, tzinfo=dt.UTC))
+    ).snapshot
+    assert second.manifest.status == RunStatus.DEGRADED
+    assert load_latest(out) == second
+    before, after = first.paper("arxiv:2401.15947"), second.paper("arxiv:2401.15947")
+    assert before is not None and after is not None
+    assert after.citation_count == before.citation_count is not None
+    assert after.venue == before.venue is not None
+    kept = after.sources["citation_count"]
+    assert kept.stale and kept.fetched_at == before.sources["citation_count"].fetched_at
+    assert not after.sources["title"].stale  # arXiv was up
+    seed_001 = next(v for k, v in second.lists.items() if k.startswith("001"))
+    by_line = {row.line: row for row in seed_001.entries}
+    assert FlagKind.STALE in {f.flag for f in by_line[42].flags}
+    # The suggestions survive the outage: the named papers are records of this run
+    assert {f.flag: f for f in by_line[80].flags}[FlagKind.TITLE_MISMATCH].suggested_id == (
+        "arxiv:2310.16795"
+    )
+    assert validate_snapshot_dir(out / "latest")
+    runs = {row["run_id"] for row in read_history(out / "history.csv")}
+    assert runs == {first.manifest.run_id, second.manifest.run_id}
+
+
+def test_a_snapshot_built_against_an_older_latest_is_refused(tmp_path: Path) -> None:
+    first = small_snapshot("run-1")
+    write_snapshot(first, tmp_path)
+    write_snapshot(small_snapshot("run-2", previous=first), tmp_path)
+    late = small_snapshot("run-3", previous=first)  # built before run-2 was written
+    with pytest.raises(OutputError, match="another run wrote meanwhile"):
+        write_snapshot(late, tmp_path)
+    with pytest.raises(OutputError, match="another run wrote meanwhile"):
+        write_snapshot(small_snapshot("run-4"), tmp_path)
+    latest = load_latest(tmp_path)
+    assert latest is not None and latest.manifest.run_id == "run-2"
+
+
+def test_an_output_path_that_is_a_file_is_reported(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x", encoding="utf-8")
+    with pytest.raises(OutputError, match="cannot create the output directory"):
+        write_snapshot(small_snapshot("run-1"), not_a_dir)
