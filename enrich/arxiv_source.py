@@ -41,6 +41,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception
 
 from enrich.cache import MetadataCache, utc_now
 from enrich.errors import RateLimitedError, SourceDownError, SourceError
+from enrich.identifiers import normalize_id
 from enrich.models import (
     ArxivRecord,
     Author,
@@ -66,12 +67,6 @@ MALFORMED = "malformed arXiv id"
 REJECTED = "arXiv rejected the id as malformed (HTTP 400)"
 ABSENT = "arXiv's answer did not contain the id (asked twice)"
 
-# Identifier grammar: https://info.arxiv.org/help/arxiv_identifier.html
-# New style YYMM.NNNN (0704..1412) or YYMM.NNNNN (1501 on); old style archive[.XX]/YYMMNNN.
-# Old-style archive names are checked for shape only; should arXiv reject one, the batch is
-# split until the rejected id is alone, so it still cannot take other ids down with it.
-_NEW_STYLE = re.compile(r"^(\d\d)(0[1-9]|1[0-2])\.(\d{4,5})$")
-_OLD_STYLE = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:\.[A-Z]{2})?/\d\d(?:0[1-9]|1[0-2])\d{3}$")
 _VERSION = re.compile(r"v[1-9]\d*$")
 _PREFIX = re.compile(r"^arxiv:", re.IGNORECASE)
 # The Atom default namespace on <feed>: without it the package silently finds no entries.
@@ -81,15 +76,15 @@ _ATOM_FEED = re.compile(rb"<feed\b[^>]*\bxmlns=[\"']http://www\.w3\.org/2005/Ato
 def normalize_arxiv_id(raw: str) -> str | None:
     """``2401.04088``, ``arxiv:2401.04088v2``, ``hep-th/9901001`` -> the unversioned id, or None.
 
-    None means the text is not a well-formed arXiv identifier.
+    None means the text is not a well-formed arXiv identifier (grammar in
+    :mod:`enrich.identifiers`, https://info.arxiv.org/help/arxiv_identifier.html), so sending it
+    would turn its whole batch into HTTP 400.
     """
-    text = _VERSION.sub("", _PREFIX.sub("", raw.strip()))
-    new = _NEW_STYLE.match(text)
-    if new:
-        yymm = int(new.group(1) + new.group(2))
-        four_digits = len(new.group(3)) == 4
-        return text if yymm >= 704 and four_digits == (yymm <= 1412) else None
-    return text if _OLD_STYLE.match(text) else None
+    text = raw.strip()
+    paper_id = normalize_id(text if _PREFIX.match(text) else f"arxiv:{text}")
+    if paper_id is None or not paper_id.startswith("arxiv:"):
+        return None
+    return paper_id.removeprefix("arxiv:")
 
 
 class _TimeoutSession(requests.Session):

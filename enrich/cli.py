@@ -81,6 +81,8 @@ class _StatusFromRunLogs(logging.Handler):
         self._status = status
 
     def emit(self, record: logging.LogRecord) -> None:
+        if record.module in {"flow_engine", "task_engine"}:
+            return  # Prefect's own "Finished in state ..." lines say nothing about the stage
         message = " ".join(record.getMessage().split())
         self._status.update(f"enrich-lists: {message[:110]}")
 
@@ -271,6 +273,7 @@ def serve(
         parameters={"params": params.model_dump(mode="json", exclude_defaults=True)},
         description="Nightly enrichment of the configured awesome lists.",
         tags=["awesome-enrich"],
+        limit=1,  # one run at a time: two runs into one output directory contend for its lock
     )
 
 

@@ -20,6 +20,7 @@ Serialization is deterministic: :func:`dump_json` sorts keys and ends with a new
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from enum import StrEnum
 from typing import Any
@@ -390,7 +391,14 @@ def _iso(value: dt.date | None) -> str | None:
 
 def dump_json(data: Any) -> str:
     """Deterministic JSON text: sorted keys, two-space indent, UTF-8 kept, final newline."""
-    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    # The same text as json.dumps(...), written piece by piece: with an indent, json.dumps
+    # joins a list of millions of small strings (about 400 MB for 10,000 papers).
+    encoder = json.JSONEncoder(sort_keys=True, indent=2, ensure_ascii=False)
+    text = io.StringIO()
+    for chunk in encoder.iterencode(data):
+        text.write(chunk)
+    text.write("\n")
+    return text.getvalue()
 
 
 def to_jsonable(model: Model) -> Any:

@@ -70,7 +70,7 @@ _NONE = ParsedLink(kind=IdKind.NONE)
 # (arxiv.org/abs/math.GT/0309136 is math/0309136).
 _ARXIV_NEW = r"(?P<new>(?P<yymm>\d{4})\.(?P<num>\d{4,5}))"
 _ARXIV_OLD = r"(?P<old>(?P<archive>[a-z]+(?:-[a-z]+)?)(?:\.[A-Za-z]{2})?/(?P<oldnum>\d{7}))"
-_ARXIV_VERSION = r"(?:v(?P<version>\d{1,3}))?"
+_ARXIV_VERSION = r"(?:v(?P<version>[1-9]\d{0,2}))?"
 _ARXIV_ID_RE = re.compile(rf"(?:{_ARXIV_NEW}|{_ARXIV_OLD}){_ARXIV_VERSION}")
 _ARXIV_ID_FULL_RE = re.compile(rf"{_ARXIV_ID_RE.pattern}$")
 _ARXIV_HOSTS = ("arxiv.org", "export.arxiv.org", "www.arxiv.org", "xxx.lanl.gov", "ar5iv.org")

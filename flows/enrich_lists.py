@@ -12,8 +12,11 @@ written in every case it can be. Deployments: ``prefect.yaml`` (work pool) and `
 (one process) both declare :data:`NIGHTLY_CRON`.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: Prefect builds the parameter model from the flow's
+# signature at run time, and when a deployment loads this file by path the string annotation
+# `EnrichParameters` is not resolved ("Enrich_ListsModel is not fully defined"); see
+# https://github.com/PrefectHQ/prefect/issues/19288 and
+# https://docs.prefect.io/v3/how-to-guides/workflows/pass-inputs.
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,7 @@ from prefect.cache_policies import NONE as NO_CACHE
 from prefect.client.schemas.objects import TaskRun
 from prefect.states import Completed, Failed, State
 from prefect.tasks import Task
+from prefect.utilities.annotations import quote
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from enrich import pipeline
@@ -258,14 +262,12 @@ def _read_lists(specs: list[ListSpec], settings: Settings) -> pipeline.ListsRead
     for spec, future in zip(specs, futures, strict=True):
         try:
             texts.append(future.result())
-            continue
         except InputError as upstream_error:
-            error: InputError = upstream_error
-        try:
-            texts.append(read_bundled_task(spec, settings, error))
-        except InputError as final_error:
-            logger.error("List %s cannot be read: %s", spec.source, final_error)
-            failures.append(ListFailure(source=spec.source, error=str(final_error)))
+            try:
+                texts.append(read_bundled_task(spec, settings, upstream_error))
+            except InputError as final_error:
+                logger.error("List %s cannot be read: %s", spec.source, final_error)
+                failures.append(ListFailure(source=spec.source, error=str(final_error)))
     return pipeline.ListsRead(lists=extract_task(texts) if texts else [], failures=failures)
 
 
@@ -282,10 +284,17 @@ def _publish_artifacts(summary: RunSummary) -> None:
     )
 
 
+#: The parameters of a run with everything left at its default.
+DEFAULT_PARAMETERS = EnrichParameters()
+
+
 @flow(name=FLOW_NAME, log_prints=False, validate_parameters=True)
-def enrich_lists(params: EnrichParameters | None = None) -> State[RunSummary]:
-    """Read the lists, enrich them from arXiv and Semantic Scholar, and write a snapshot."""
-    params = params or EnrichParameters()
+def enrich_lists(params: EnrichParameters = DEFAULT_PARAMETERS) -> State[RunSummary]:
+    """Read the lists, enrich them from arXiv and Semantic Scholar, and write a snapshot.
+
+    Returns a Completed state (named Degraded for a degraded run) or a Failed one, whose data is
+    the :class:`RunSummary`. Raises :class:`InputError` for a bad lists file or Secret block.
+    """
     logger = get_run_logger()
     settings = params.settings(s2_api_key=_load_s2_key(params.s2_api_key_block))
     specs = params.list_specs()
@@ -293,7 +302,11 @@ def enrich_lists(params: EnrichParameters | None = None) -> State[RunSummary]:
     logger.info("Reading %d lists: %s", len(specs), ", ".join(spec.source for spec in specs))
 
     read = _read_lists(specs, settings)
-    plan = plan_task(read.lists)
+    # quote(): Prefect would otherwise walk every entry of these large inputs to track task
+    # dependencies (about 22 s for 10,000 papers, see benchmarks/README.md); it passes them on
+    # unchanged (docstring of `quote` in
+    # https://github.com/PrefectHQ/prefect/blob/main/src/prefect/utilities/annotations.py).
+    plan = plan_task(quote(read.lists))
     arxiv_future = fetch_arxiv_task.submit(plan.arxiv_ids, settings, params.use_arxiv)
     s2_source = SemanticScholarSource(settings) if params.use_s2 else None
     try:
@@ -301,7 +314,9 @@ def enrich_lists(params: EnrichParameters | None = None) -> State[RunSummary]:
         s2 = fetch_s2_task(plan.s2_ids, s2_source)
         titles = match_titles_task(plan.title_queries, s2_source)
         arxiv = arxiv_future.result()
-        suggestions = plan_suggestions_task(read.lists, arxiv, s2, titles)
+        suggestions = plan_suggestions_task(
+            quote(read.lists), quote(arxiv), quote(s2), quote(titles)
+        )
         if suggestions:
             titles = pipeline.merge_results(titles, match_titles_task(suggestions, s2_source))
     finally:
@@ -318,7 +333,7 @@ def enrich_lists(params: EnrichParameters | None = None) -> State[RunSummary]:
         s2=s2,
         titles=titles,
     )
-    report = publish_task(run, Path(params.out_dir), params.lock_timeout_seconds)
+    report = publish_task(quote(run), Path(params.out_dir), params.lock_timeout_seconds)
     summary = pipeline.summarize(report)
     _publish_artifacts(summary)
 

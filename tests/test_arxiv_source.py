@@ -132,7 +132,7 @@ def test_versioned_and_prefixed_ids_are_reduced_and_deduplicated(
         ("arxiv:2401.04088v12", "2401.04088"),
         ("0704.0001", "0704.0001"),
         ("hep-th/9901001v2", "hep-th/9901001"),
-        ("math.GT/0309136", "math.GT/0309136"),
+        ("math.GT/0309136", "math/0309136"),  # the subject class is not part of the id
         ("2413.00001", None),  # month 13
         ("1501.0001", None),  # 4-digit number after 2014
         ("1412.00001", None),  # 5-digit number before 2015

@@ -162,6 +162,11 @@ def test_progress_display_shows_the_latest_run_log_line() -> None:
     )
     handler.emit(record)
     assert status.text == "enrich-lists: arxiv: up"
+    engine = logging.LogRecord(
+        "prefect.task_runs", logging.INFO, "/x/task_engine.py", 0, "Finished in state", (), None
+    )
+    handler.emit(engine)
+    assert status.text == "enrich-lists: arxiv: up"
 
 
 # --------------------------------------------------------------------------- demo

@@ -144,6 +144,17 @@ def test_new_run_id_is_utc_and_sortable() -> None:
         pipeline.new_run_id(dt.datetime(2026, 3, 4))
 
 
+def test_two_runs_started_in_the_same_second_get_distinct_ids(
+    settings: Settings, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    first = pipeline.run_enrichment(bundled_specs()[:1], out, settings, now=clock_at(3))
+    second = pipeline.run_enrichment(bundled_specs()[:1], out, settings, now=clock_at(3))
+    assert first.snapshot.manifest.run_id == "20260102T030000Z"
+    assert second.snapshot.manifest.run_id == "20260102T030000Z-2"
+    assert second.snapshot.manifest.previous_run_id == "20260102T030000Z"
+
+
 # --------------------------------------------------------------------------- whole runs
 
 
@@ -249,3 +260,18 @@ def test_switched_off_sources_are_not_called_and_reported_disabled(
 def test_no_lists_is_a_value_error(settings: Settings, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="no lists"):
         pipeline.run_enrichment([], tmp_path, settings)
+
+
+def test_the_library_run_needs_neither_prefect_nor_flows() -> None:
+    """Deleting flows/ (or Prefect) leaves the library run working: nothing here imports them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import enrich.pipeline, enrich.cli; "
+        "print(sorted(m for m in ('prefect', 'flows') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]"

@@ -1,0 +1,265 @@
+"""Smoke test of the benchmark code (benchmarks/run.py, benchmarks/naive.py) at pace 0.
+
+Asserts the call counting, the floor arithmetic and the target checks, never timings.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from enrich.standin import StandIn
+from enrich.standin.catalog import Catalog
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def _load(name: str, file_name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / file_name)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # Registered before running it: dataclasses and pydantic resolve annotations through it.
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _load("bench_run", "run.py")
+naive = _load("bench_naive", "naive.py")
+
+
+@pytest.fixture
+def synthetic_standin() -> Iterator[StandIn]:
+    with StandIn(synthetic=250) as server:
+        yield server
+
+
+def write_synthetic(tmp_path: Path, papers: int, extra: str = "") -> Path:
+    path = tmp_path / "synthetic.md"
+    path.write_text(bench.synthetic_list_markdown(papers) + extra, encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------- floor arithmetic
+
+
+def test_source_floor_is_one_pace_per_call_after_the_first() -> None:
+    assert bench.source_floor(0, 3.0) == 0.0
+    assert bench.source_floor(1, 3.0) == 0.0
+    assert bench.source_floor(5, 1.0) == 4.0
+    with pytest.raises(ValueError, match="must be >= 0"):
+        bench.source_floor(-1, 1.0)
+
+
+def test_fewest_calls_batch_ids_and_add_one_per_title_match() -> None:
+    work = bench.Work(arxiv_ids=250, s2_ids=1001, title_matches=4)
+    assert work.arxiv_calls() == 3  # 100 ids a query
+    assert work.s2_calls() == 3 + 4  # 500 ids a batch, plus the title matches
+    assert bench.Work(arxiv_ids=100, s2_ids=500, title_matches=0).arxiv_calls() == 1
+    assert bench.Work(arxiv_ids=0, s2_ids=0, title_matches=0).s2_calls() == 0
+
+
+def test_floor_sums_sources_asked_in_turn_and_takes_the_max_when_parallel() -> None:
+    work = bench.Work(arxiv_ids=250, s2_ids=40, title_matches=4)  # 3 arXiv, 5 S2 calls
+    paces = bench.Paces(arxiv=3.0, s2=1.0)
+    assert bench.floor_seconds(work, paces, concurrent=False) == 2 * 3.0 + 4 * 1.0
+    assert bench.floor_seconds(work, paces, concurrent=True) == 6.0
+    assert bench.Paces(3.0, 1.0).scaled(10) == bench.Paces(0.3, 0.1)
+
+
+def test_synthetic_list_plans_one_lookup_per_generated_id(tmp_path: Path) -> None:
+    plan = bench.plan_for([write_synthetic(tmp_path, 120)])
+    expected = [f"arxiv:{Catalog.synthetic_arxiv_id(n)}" for n in range(1, 121)]
+    assert plan.arxiv_ids == sorted(expected)
+    assert bench.distinct_s2_ids(plan) == 120
+    assert plan.title_queries == []
+
+
+# --------------------------------------------------------------------------- pipeline cases
+
+
+def test_library_case_counts_calls_and_a_second_run_uses_the_cache(
+    tmp_path: Path, synthetic_standin: StandIn
+) -> None:
+    workspace = bench.Workspace(tmp_path / "ws")
+    lists = [write_synthetic(tmp_path, 250)]
+    env = bench.child_environment({}, tmp_path / "prefect")
+    kwargs = {
+        "mode": "library",
+        "lists": lists,
+        "standin": synthetic_standin,
+        "paces": bench.Paces(0.0, 0.0),
+        "workspace": workspace,
+        "state": "one",
+        "env": env,
+    }
+    first = bench.run_pipeline_case(name="synthetic", **kwargs)
+    assert (first.calls.arxiv, first.calls.s2_batch, first.calls.s2_title) == (3, 1, 0)
+    assert first.work == bench.Work(arxiv_ids=250, s2_ids=250, title_matches=0)
+    assert first.papers == 250 and first.status == "ok"
+    assert first.floor == 0.0 and first.wall_over_floor is None and not first.concurrent
+    assert first.peak_mb > 0
+
+    second = bench.run_pipeline_case(name="synthetic, second run", **kwargs)
+    assert second.calls.arxiv == 0  # every id is cached by the first run
+    assert second.work.arxiv_ids == 0 and second.calls.s2_batch == 1
+
+    checks = {check.what: check for check in bench.check_targets([first, second])}
+    assert checks["synthetic, second run: no arXiv call for cached ids"].met
+    assert checks["synthetic: ≤ 100 arXiv + 20 S2 batch calls"].met
+
+
+def test_flow_case_runs_the_prefect_flow_in_a_child_and_uses_the_parallel_floor(
+    tmp_path: Path, synthetic_standin: StandIn
+) -> None:
+    workspace = bench.Workspace(tmp_path / "ws")
+    row = bench.run_pipeline_case(
+        name="synthetic, Prefect flow",
+        mode="flow",
+        lists=[write_synthetic(tmp_path, 150)],
+        standin=synthetic_standin,
+        paces=bench.Paces(0.0, 0.0),
+        workspace=workspace,
+        state="flow",
+        env=bench.child_environment({}, tmp_path / "prefect"),
+    )
+    assert (row.calls.arxiv, row.calls.s2_batch, row.calls.s2_title) == (2, 1, 0)
+    assert row.concurrent and row.status == "ok" and row.papers == 150
+    assert row.prefect_startup is not None and row.prefect_import is not None
+    # The child's Prefect state went to the private PREFECT_HOME, nowhere else.
+    assert any((tmp_path / "prefect").iterdir())
+
+
+def test_child_environment_drops_the_settings_of_the_run_under_test(tmp_path: Path) -> None:
+    env = bench.child_environment(
+        {
+            "PATH": "/bin",
+            "S2_API_KEY": "secret-key",
+            "ARXIV_API_URL": "https://export.arxiv.org/api/query",
+            "ENRICH_ARXIV_PACE_SECONDS": "0",
+            "PREFECT_API_URL": "http://prefect.example/api",
+        },
+        tmp_path,
+    )
+    assert env == {
+        "PATH": "/bin",
+        "PREFECT_HOME": str(tmp_path),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+    }
+
+
+# --------------------------------------------------------------------------- naive baseline
+
+
+def test_naive_baseline_makes_one_call_per_id_and_per_title(
+    tmp_path: Path, synthetic_standin: StandIn
+) -> None:
+    untitled = "| Synthetic Stand-in Paper Number 200 | 2025 |\n"  # no link: a title match
+    plan = naive.plan_for_lists([write_synthetic(tmp_path, 3, untitled)])
+    assert len(plan.arxiv_ids) == 3 and len(plan.title_queries) == 1
+    result = naive.run_naive(
+        plan,
+        arxiv_url=synthetic_standin.arxiv_url,
+        s2_url=synthetic_standin.s2_url,
+        arxiv_pace=0.0,
+        s2_pace=0.0,
+    )
+    assert result.errors == []
+    assert (result.arxiv_lookups, result.s2_lookups, result.title_lookups) == (3, 3, 1)
+    assert result.found == 7
+    calls = bench.Calls.of(synthetic_standin)
+    assert (calls.arxiv, calls.s2_other, calls.s2_title, calls.s2_batch) == (3, 3, 1, 0)
+    assert calls.total == 7 and calls.pace_violations == 0
+
+
+def test_gap_pacer_waits_the_interval_after_the_previous_call_ended() -> None:
+    now = [100.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    pacer = naive.GapPacer(1.0, clock=lambda: now[0], sleep=sleep)
+    pacer.wait()  # the first call never waits
+    now[0] += 0.25  # the call takes 0.25 s
+    pacer.done()
+    now[0] += 0.5
+    pacer.wait()
+    assert slept == [0.5]
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _row(name: str, **changes: object) -> object:
+    values: dict[str, object] = {
+        "name": name,
+        "mode": "library",
+        "paces": bench.Paces(3.0, 1.0),
+        "papers": 47,
+        "calls": bench.Calls(arxiv=1, s2_batch=1, s2_title=6, s2_other=0, pace_violations=0),
+        "work": bench.Work(arxiv_ids=41, s2_ids=43, title_matches=6),
+        "no_id_titles": 4,
+        "wall": 6.5,
+        "floor": 6.0,
+        "concurrent": False,
+        "peak_mb": 150.0,
+    }
+    values.update(changes)
+    return bench.Row(**values)
+
+
+def test_target_checks_report_misses() -> None:
+    seed = _row("seed lists")
+    synthetic = _row(
+        "synthetic 10,000",
+        calls=bench.Calls(arxiv=101, s2_batch=20, s2_title=0, s2_other=0, pace_violations=0),
+        peak_mb=1100.0,
+        wall=70.0,
+        floor=31.6,
+    )
+    checks = {check.what: check.met for check in bench.check_targets([seed, synthetic])}
+    assert checks["seed lists: ≤ 3 arXiv calls"]
+    assert checks["seed lists: 1 S2 batch call"]
+    assert not checks["seed lists: ≤ 1 title-match call per paper without id (4)"]
+    assert checks["seed lists: wall ≤ 1.1 × floor (+ Prefect start-up)"]
+    assert not checks["synthetic 10,000: ≤ 100 arXiv + 20 S2 batch calls"]
+    assert not checks["synthetic 10,000: peak memory < 1024 MiB"]
+    assert not checks["synthetic 10,000: wall ≤ 1.1 × floor (+ Prefect start-up)"]
+
+
+def test_table_and_comparison_show_floor_kind_overhead_and_ratios() -> None:
+    library = _row("seed lists")
+    flow = _row(
+        "seed lists, Prefect flow",
+        mode="flow",
+        wall=7.5,
+        concurrent=True,
+        prefect_import=2.0,
+        prefect_startup=6.0,
+        server_peak_mb=200.0,
+    )
+    naive_row = _row(
+        "seed lists, naive per-paper",
+        mode="naive",
+        papers=None,
+        calls=bench.Calls(arxiv=41, s2_batch=0, s2_title=4, s2_other=43, pace_violations=0),
+        wall=175.0,
+    )
+    assert bench.prefect_overhead(flow, library) == pytest.approx(1.0)
+    table = bench.render_table([library, flow, naive_row], {flow.name: library})
+    lines = table.splitlines()
+    assert len(lines) == 5
+    assert "| 6.00 (sum) | 1.08 |" in lines[2]
+    assert "| 6.00 (max) | 1.25 | 8.00 + 1.00 | 150 (+ server 200) |" in lines[3]
+    assert "| — | 41 | 0 + 4 + 43 single |" in lines[4]
+    comparison = bench.render_comparison(naive_row, library)
+    assert "88 vs 8 calls (11.0×)" in comparison
+    assert "175.0 s vs 6.5 s wall (26.9×)" in comparison
