@@ -18,7 +18,7 @@ written in every case it can be. Deployments: ``prefect.yaml`` (work pool) and `
 # https://github.com/PrefectHQ/prefect/issues/19288 and
 # https://docs.prefect.io/v3/how-to-guides/workflows/pass-inputs.
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -271,6 +271,21 @@ def _read_lists(specs: list[ListSpec], settings: Settings) -> pipeline.ListsRead
     return pipeline.ListsRead(lists=extract_task(texts) if texts else [], failures=failures)
 
 
+_T = TypeVar("_T")
+
+
+def _unvisited(value: _T) -> _T:
+    """``value`` wrapped in Prefect's ``quote``, for a task argument Prefect must not walk.
+
+    Prefect walks every task argument to track dependencies: about 22 s for the inputs of a
+    10,000-paper run (see benchmarks/README.md). A quoted argument reaches the task unchanged
+    (docstring of ``quote`` in
+    https://github.com/PrefectHQ/prefect/blob/main/src/prefect/utilities/annotations.py); the
+    cast says so to the type checker.
+    """
+    return cast(_T, quote(value))
+
+
 def _publish_artifacts(summary: RunSummary) -> None:
     create_markdown_artifact(
         key=SUMMARY_ARTIFACT_KEY,
@@ -302,11 +317,7 @@ def enrich_lists(params: EnrichParameters = DEFAULT_PARAMETERS) -> State[RunSumm
     logger.info("Reading %d lists: %s", len(specs), ", ".join(spec.source for spec in specs))
 
     read = _read_lists(specs, settings)
-    # quote(): Prefect would otherwise walk every entry of these large inputs to track task
-    # dependencies (about 22 s for 10,000 papers, see benchmarks/README.md); it passes them on
-    # unchanged (docstring of `quote` in
-    # https://github.com/PrefectHQ/prefect/blob/main/src/prefect/utilities/annotations.py).
-    plan = plan_task(quote(read.lists))
+    plan = plan_task(_unvisited(read.lists))
     arxiv_future = fetch_arxiv_task.submit(plan.arxiv_ids, settings, params.use_arxiv)
     s2_source = SemanticScholarSource(settings) if params.use_s2 else None
     try:
@@ -315,7 +326,7 @@ def enrich_lists(params: EnrichParameters = DEFAULT_PARAMETERS) -> State[RunSumm
         titles = match_titles_task(plan.title_queries, s2_source)
         arxiv = arxiv_future.result()
         suggestions = plan_suggestions_task(
-            quote(read.lists), quote(arxiv), quote(s2), quote(titles)
+            _unvisited(read.lists), _unvisited(arxiv), _unvisited(s2), _unvisited(titles)
         )
         if suggestions:
             titles = pipeline.merge_results(titles, match_titles_task(suggestions, s2_source))
@@ -333,7 +344,7 @@ def enrich_lists(params: EnrichParameters = DEFAULT_PARAMETERS) -> State[RunSumm
         s2=s2,
         titles=titles,
     )
-    report = publish_task(quote(run), Path(params.out_dir), params.lock_timeout_seconds)
+    report = publish_task(_unvisited(run), Path(params.out_dir), params.lock_timeout_seconds)
     summary = pipeline.summarize(report)
     _publish_artifacts(summary)
 
