@@ -16,6 +16,8 @@ https://info.arxiv.org/help/api/user-manual.html):
 * ids go in ``id_list`` of a GET URL, at most :data:`BATCH_SIZE` a request (longer URLs get
   HTTP 414), with ``max_results`` equal to the batch (the package's default of 100 silently
   truncates larger sets);
+* one request reads one page of ``len(batch)`` results and nothing more: arXiv's
+  ``totalResults`` may count unknown ids, which would make the package ask for further pages;
 * results come back in any order: they are mapped back by id;
 * unknown ids are absent, and arXiv sometimes answers an empty page with status 200: an id
   missing from an answer is asked once more before it is called ``not_found``;
@@ -282,7 +284,11 @@ class ArxivSource:
                     else:
                         absent.append(arxiv_id)
                     continue
-                self._cache.put(key, record, fetched_at)
+                try:
+                    self._cache.put(key, record, fetched_at)
+                except OSError as error:
+                    # The cache only saves requests; the record itself is good.
+                    logger.warning("could not cache %s (%s); continuing without", key, error)
                 outcomes[key] = Outcome[ArxivRecord](
                     key=key, status=OutcomeStatus.OK, record=record, fetched_at=fetched_at
                 )
@@ -359,8 +365,14 @@ class ArxivSource:
         search = arxiv.Search(id_list=batch, max_results=len(batch))
         url = self._settings.arxiv_api_url
         timeout = self._settings.request_timeout_seconds
+        # Exactly one page, never ``Client.results``: arXiv's totalResults can count requested
+        # ids it does not know (https://github.com/lukasschwab/arxiv.py/issues/82), and the
+        # package then asks at once, unpaced, for a "next page" that comes back empty and
+        # raises, failing the whole batch for one unknown id. A page of len(batch) holds every
+        # id arXiv knows.
+        page_url = self._client._format_url(search, 0, len(batch))
         try:
-            results = list(self._client.results(search))
+            feed = self._client._parse_feed(page_url, first_page=True)
         except arxiv.HTTPError as error:
             if error.status == 400:
                 raise _Rejected() from error
@@ -372,8 +384,6 @@ class ArxivSource:
                     "rate limited by arXiv (HTTP 429)", url=url, retry_after=retry_after
                 ) from error
             raise SourceError(f"HTTP {error.status}", url=url, status=error.status) from error
-        except arxiv.UnexpectedEmptyPageError as error:
-            raise SourceError("arXiv sent an empty page", url=url) from error
         except requests.Timeout as error:
             raise SourceError(f"timed out after {timeout:g} s", url=url) from error
         except requests.ConnectionError as error:
@@ -381,11 +391,11 @@ class ArxivSource:
         except requests.RequestException as error:  # e.g. a body cut off mid-transfer
             raise SourceError(f"transfer failed: {type(error).__name__}", url=url) from error
         response = self._session.last_response
-        if response is None or not _ATOM_FEED.search(response.content[:4096]):
+        if response is None or not _ATOM_FEED.search(response.content[:4096]) or feed.malformed:
             raise SourceError("arXiv's answer was not an Atom feed", url=url, status=200)
         records: dict[str, ArxivRecord] = {}
         requested = set(batch)
-        for result in results:
+        for result in feed.results:
             record = _to_record(result)
             if record.arxiv_id in requested:
                 records[record.arxiv_id] = record

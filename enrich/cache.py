@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 from urllib.parse import quote
 
-from pydantic import BaseModel, ValidationError
+from pydantic import AwareDatetime, BaseModel, ValidationError
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,8 @@ class CachedRecord(BaseModel, Generic[ModelT]):
     """One cache entry: the record and when it was fetched from its source."""
 
     key: str
-    fetched_at: dt.datetime
+    # Aware only: a naive time in a hand-edited entry would make the age check raise.
+    fetched_at: AwareDatetime
     record: ModelT
 
 
@@ -76,7 +77,7 @@ class MetadataCache:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
-        except OSError as error:
+        except (OSError, UnicodeDecodeError) as error:
             logger.warning("cache entry %s unreadable (%s); treating it as a miss", path, error)
             return None
         try:
@@ -97,7 +98,11 @@ class MetadataCache:
         return entry
 
     def put(self, key: str, record: BaseModel, fetched_at: dt.datetime) -> None:
-        """Store ``record`` for ``key`` atomically. ``fetched_at`` must be timezone-aware."""
+        """Store ``record`` for ``key`` atomically. ``fetched_at`` must be timezone-aware.
+
+        Raises :class:`OSError` when the entry cannot be written (the previous entry, if any, is
+        kept); callers for whom the cache is only an optimisation catch it.
+        """
         if not self.enabled:
             return
         if fetched_at.tzinfo is None:

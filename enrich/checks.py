@@ -23,7 +23,7 @@ from functools import cache
 
 from pydantic import Field
 
-from enrich.contract import EntryRef, Flag, FlagKind, PaperRecord
+from enrich.contract import EntryRef, FieldOrigin, Flag, FlagKind, PaperRecord
 from enrich.models import ArxivRecord, Entry, EntryKind, Model, Outcome, OutcomeStatus, S2Record
 from enrich.titles import normalize_title
 
@@ -205,13 +205,21 @@ def suggested_id_for(
 ) -> str | None:
     """The paper a row's ``title`` names: its S2 title match, else this run's only record with
     exactly that title (so a suggestion survives an S2 outage when the paper is listed elsewhere).
+    A record whose title a source gave wins over records titled only by a list row.
     """
     found = suggestions.get(title_key(title))
     if found is not None:
         return found
     wanted = _normalized(title)
     same = sorted(pid for pid, record in records.items() if _normalized(record.title) == wanted)
+    from_sources = [pid for pid in same if _title_from_a_source(records[pid])]
+    same = from_sources or same
     return same[0] if len(same) == 1 else None
+
+
+def _title_from_a_source(record: PaperRecord) -> bool:
+    origin = record.sources.get("title")
+    return origin is not None and origin.source != FieldOrigin.LIST
 
 
 def name_contradicts(name: str | None, titles: Sequence[str]) -> bool:
@@ -317,10 +325,8 @@ def _fetched_titles(item: EntryEvidence, record: PaperRecord | None) -> list[str
         titles.append(item.arxiv.record.title)
     if item.s2 is not None and item.s2.record is not None:
         titles.append(item.s2.record.title)
-    if not titles and record is not None:
-        origin = record.sources.get("title")
-        if origin is not None and origin.source != "list":
-            titles.append(record.title)
+    if not titles and record is not None and _title_from_a_source(record):
+        titles.append(record.title)
     return titles
 
 
@@ -377,11 +383,15 @@ def _lookup_flags(item: EntryEvidence) -> list[Flag]:
     if entry.ids.is_empty():
         if not outcomes and normalize_title(entry.title):
             return []  # nothing was asked (S2 disabled): unknown
+        why = (
+            f"Semantic Scholar found no paper for it (title {entry.title!r})"
+            if outcomes
+            else "it has no title to search for"
+        )
         return [
             Flag(
                 flag=FlagKind.UNRESOLVED,
-                detail=f"line {entry.line}: the row links no paper id and Semantic Scholar "
-                f"found no paper for it (title {entry.title!r}).",
+                detail=f"line {entry.line}: the row links no paper id and {why}.",
             )
         ]
     if not outcomes:

@@ -123,10 +123,12 @@ def _run_logging(console: Console) -> Iterator[None]:
 
 
 def _check_sources(params: EnrichParameters) -> None:
-    """Fail fast, before Prefect starts, on list sources that can never be read."""
+    """Fail fast, before Prefect starts, on list sources that can never be read and on invalid
+    settings in the environment."""
     from enrich.errors import InputError
     from enrich.lists import parse_github_spec
 
+    params.settings()
     for spec in params.list_specs():
         source = spec.source
         if source.startswith("github:"):
@@ -237,12 +239,14 @@ def serve(
 
     Runs on the schedule and on manual triggers (prefect deployment run 'enrich-lists/nightly').
     Needs a Prefect server: PREFECT_API_URL must be set (e.g. after `prefect server start`).
+    Exit status 2, before serving, for a missing server, a bad cron, lists or settings.
     """
     from prefect.client.schemas.schedules import CronSchedule
     from prefect.schedules import Cron
     from prefect.settings import get_current_settings
     from pydantic import ValidationError
 
+    from enrich.errors import InputError
     from flows.enrich_lists import (
         DEPLOYMENT_NAME,
         NIGHTLY_CRON,
@@ -266,6 +270,11 @@ def serve(
     params = EnrichParameters(
         out_dir=str(out), lists_file=None if lists_file is None else str(lists_file)
     )
+    try:
+        _check_sources(params)  # else every scheduled run would fail the same way
+    except InputError as error:
+        _error(f"enrich serve: {error}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     enrich_lists.serve(
         name=DEPLOYMENT_NAME,
         schedules=[Cron(schedule.cron, timezone=schedule.timezone)],
@@ -334,13 +343,25 @@ def extract(
     """
     import json
 
+    from pydantic import ValidationError
+
     from enrich.errors import InputError
     from enrich.extract import extract_list
     from enrich.lists import read_list
     from enrich.settings import Settings
 
     try:
-        extracted = extract_list(read_list(source, Settings.from_env()))
+        settings = Settings.from_env()
+    except ValidationError as error:
+        # As EnrichParameters.settings says it for a run: the variable, never the value.
+        problems = "; ".join(
+            f"ENRICH_{'.'.join(str(part) for part in issue['loc']).upper()}: {issue['msg']}"
+            for issue in error.errors(include_input=False)
+        )
+        _error(f"enrich: invalid setting in the environment: {problems}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    try:
+        extracted = extract_list(read_list(source, settings))
     except InputError as error:
         # typer.echo, not rich: the message stays on one line whatever the terminal width
         typer.echo(f"enrich: {error}", err=True)

@@ -3,7 +3,10 @@ and the diff of two snapshots.
 
 Carry-forward: when a source failed (or is disabled) for a paper, each field that source gave in
 the previous snapshot keeps its previous value, marked ``stale`` with the date it was last fresh
-(:class:`enrich.contract.FieldSource`). A value a source refreshed in this run is never replaced.
+(:class:`enrich.contract.FieldSource`). Precedence (:data:`enrich.records.FIELD_PRECEDENCE`)
+still holds: a field's kept value from a better source wins over a fresh one from a lesser source
+(in an arXiv outage the title stays arXiv's, not S2's spelling), so values do not flip between
+sources from run to run. A fresh value of the field's best source is never replaced.
 """
 
 from __future__ import annotations

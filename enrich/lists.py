@@ -209,6 +209,8 @@ def _fetch(source: str, url: str, settings: Settings, client: httpx.Client | Non
                         f"{source}: too large (more than {MAX_LIST_BYTES} bytes)", url=url
                     )
                 chunks.append(chunk)
+    except httpx.InvalidURL as exc:  # not an httpx.HTTPError: it would escape as a traceback
+        raise InputError(f"{source}: not a valid URL ({exc})") from None
     except httpx.TimeoutException:
         raise InputError(f"{source}: timed out", url=url) from None
     except httpx.HTTPError as exc:

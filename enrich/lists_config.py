@@ -23,6 +23,7 @@ from pathlib import Path
 from pydantic import Field, ValidationError, field_validator
 
 from enrich.errors import InputError
+from enrich.lists import list_slug
 from enrich.models import Model
 
 #: The file ``enrich run`` reads when no list is named on the command line.
@@ -154,7 +155,9 @@ def resolve_list_specs(
     - no ``sources``: every list of ``lists_file``; when ``lists_file`` is None, the default
       ``lists.toml`` if it exists in the working directory, else :data:`DEFAULT_LISTS`.
 
-    An explicitly named ``lists_file`` that is missing is an :class:`InputError`.
+    An explicitly named ``lists_file`` that is missing is an :class:`InputError`, and so are two
+    lists that would get one slug (``a/README.md`` and ``b/README.md``): their snapshot files
+    would collide, so this is refused before anything is read.
     """
     if lists_file is not None:
         configured = load_lists_file(lists_file)
@@ -163,9 +166,24 @@ def resolve_list_specs(
     else:
         configured = list(DEFAULT_LISTS)
     if not sources:
-        return configured
+        return require_distinct_slugs(configured)
     by_source = {spec.source: spec for spec in configured}
     specs: list[ListSpec] = []
     for source in dict.fromkeys(source.strip() for source in sources):
         specs.append(by_source.get(source) or ListSpec(source=source))
-    return specs
+    return require_distinct_slugs(specs)
+
+
+def require_distinct_slugs(specs: Sequence[ListSpec]) -> list[ListSpec]:
+    """``specs`` as a list; raises :class:`InputError` naming both sources when two lists would
+    get one slug (:func:`enrich.lists.list_slug`), which names their snapshot file."""
+    first_by_slug: dict[str, str] = {}
+    for spec in specs:
+        slug = list_slug(spec.source)
+        if slug in first_by_slug:
+            raise InputError(
+                f"lists {first_by_slug[slug]} and {spec.source} would both be named {slug!r}; "
+                "list names (slugs) must be unique: read one of them from another file name"
+            )
+        first_by_slug[slug] = spec.source
+    return list(specs)

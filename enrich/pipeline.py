@@ -27,10 +27,10 @@ from enrich.contract import (
     RunStatus,
     Snapshot,
 )
-from enrich.errors import InputError
+from enrich.errors import InputError, OutputError
 from enrich.extract import extract_list
 from enrich.lists import ListText, list_slug, read_list
-from enrich.lists_config import ListSpec
+from enrich.lists_config import ListSpec, require_distinct_slugs
 from enrich.models import (
     ArxivRecord,
     ExtractedList,
@@ -252,8 +252,19 @@ class RunReport(Model):
 
 
 def publish_snapshot(run: RunInput, out_dir: Path, *, lock_timeout: float = 0.0) -> RunReport:
-    """Build the snapshot of ``run`` against the latest one in ``out_dir`` and write it."""
-    snapshot = build_snapshot(run, load_latest(out_dir))
+    """Build the snapshot of ``run`` against the latest one in ``out_dir`` and write it.
+
+    Raises :class:`OutputError` when it cannot be written, including when ``<out_dir>/latest``
+    cannot be read (the run's work is done by then: that is not bad input to the run).
+    """
+    try:
+        previous = load_latest(out_dir)
+    except InputError as error:
+        raise OutputError(
+            f"cannot compare with the previous snapshot: {error}; move {out_dir / 'latest'} "
+            "aside to start a new history"
+        ) from None
+    snapshot = build_snapshot(run, previous)
     path = write_snapshot(snapshot, out_dir, lock_timeout=lock_timeout)
     return RunReport(snapshot=snapshot, path=path)
 
@@ -271,10 +282,12 @@ def run_enrichment(
 
     Never raises for an unreachable list or service: those are recorded in the snapshot (its
     ``manifest.status`` says ok, degraded or failed). Raises :class:`OutputError` when the
-    snapshot cannot be written and :class:`ValueError` for an empty ``specs``.
+    snapshot cannot be written, :class:`ValueError` for an empty ``specs`` and, before anything
+    is read, :class:`InputError` for two specs that would get one list slug.
     """
     if not specs:
         raise ValueError("no lists to read")
+    require_distinct_slugs(specs)
     started_at = now()
     read = read_lists(specs, settings)
     plan: LookupPlan = plan_lookups(read.lists)
@@ -364,12 +377,18 @@ class RunSummary(Model):
         return text
 
 
-def _unresolved_reason(flags: Sequence[tuple[FlagKind, str]]) -> str:
+def _unresolved_reason(
+    flags: Sequence[tuple[FlagKind, str]], titles_health: SourceHealth | None
+) -> str:
     for kind in (FlagKind.UNRESOLVED, FlagKind.NOT_FOUND):
         for flag_kind, detail in flags:
             if flag_kind is kind:
                 return detail
-    return "no paper found for this row"
+    # No flag: the row needed a title match that was not made or failed (checks.py raises no
+    # flag then), so nothing is known about the paper; "not found" would be a false claim.
+    if titles_health is not None and titles_health.status is SourceStatus.DISABLED:
+        return "not looked up: Semantic Scholar is switched off (no title match made)"
+    return "its title match failed: whether the paper exists is unknown (see source health)"
 
 
 def summarize(report: RunReport) -> RunSummary:
@@ -412,7 +431,7 @@ def summarize(report: RunReport) -> RunSummary:
                         line=entry.line,
                         title=entry.title,
                         problem=FlagKind.UNRESOLVED.value,
-                        detail=_unresolved_reason(flags),
+                        detail=_unresolved_reason(flags, manifest.sources.get("s2_titles")),
                     )
                 )
     return RunSummary(

@@ -75,7 +75,7 @@ from enrich.models import (
 )
 from enrich.pacing import CircuitBreaker, Clock, Pacer, Sleep
 from enrich.settings import Settings
-from enrich.titles import normalize_title
+from enrich.titles import normalize_title, titles_agree
 
 __all__ = [
     "BATCH_LIMIT",
@@ -477,7 +477,7 @@ class SemanticScholarSource:
             record = _to_record(found.paper)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             return self._outcome(query.key, OutcomeStatus.FAILED, f"unusable S2 record: {exc}")
-        if normalize_title(record.title) != normalize_title(query.title):
+        if not titles_agree(record.title, query.title):
             return self._outcome(
                 query.key,
                 OutcomeStatus.NOT_FOUND,

@@ -322,14 +322,17 @@ def write_snapshot(
             if final.exists():
                 raise OutputError(f"snapshot {final} already exists; run ids must be unique")
             _require_unchanged_latest(out_dir, snapshot.manifest.previous_run_id)
+            # history.csv is checked before anything is written: an unusable one (OutputError)
+            # must not leave a snapshot directory that latest never points at.
+            history = out_dir / "history.csv"
+            existing = history.read_text(encoding="utf-8") if history.exists() else ""
+            history_text = updated_history(existing, snapshot)
             partial = snapshots / f".{run_id}{_PARTIAL_SUFFIX}"
             _write_files(snapshot, partial, hook)
             os.rename(partial, final)
             _fsync_dir(snapshots)
             hook("snapshot")
-            history = out_dir / "history.csv"
-            existing = history.read_text(encoding="utf-8") if history.exists() else ""
-            _write_atomic(history, updated_history(existing, snapshot))
+            _write_atomic(history, history_text)
             hook("history.csv")
             _point_latest(out_dir, final)
             hook("latest")
@@ -346,6 +349,9 @@ def _latest_run_id(out_dir: Path) -> str | None:
 def _require_unchanged_latest(out_dir: Path, compared_with: str | None) -> None:
     """Refuse a snapshot built against another ``latest`` than the current one: its history
     (deltas, carry-forward, list changes) would skip the run that was written meanwhile."""
+    latest = out_dir / "latest"
+    if latest.exists() and not latest.is_symlink():
+        raise OutputError(f"{latest} is a directory, not a link: move it aside and run again")
     current = _latest_run_id(out_dir)
     if current != compared_with:
         raise OutputError(
@@ -460,8 +466,13 @@ def load_snapshot(path: Path) -> Snapshot:
 
 
 def load_latest(out_dir: Path) -> Snapshot | None:
-    """The snapshot ``<out_dir>/latest`` points at, or None when there is none yet."""
+    """The snapshot ``<out_dir>/latest`` points at, or None when there is none yet.
+
+    Raises :class:`InputError` when ``latest`` points at a snapshot that is missing or damaged.
+    """
     latest = out_dir / "latest"
+    if latest.is_symlink() and not latest.exists():
+        raise InputError(f"{latest} points at {os.readlink(latest)}, which does not exist")
     if not latest.exists():
         return None
     return load_snapshot(latest.resolve())

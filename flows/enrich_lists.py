@@ -27,7 +27,7 @@ from prefect.client.schemas.objects import TaskRun
 from prefect.states import Completed, Failed, State
 from prefect.tasks import Task
 from prefect.utilities.annotations import quote
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from enrich import pipeline
 from enrich.errors import InputError
@@ -92,7 +92,10 @@ class EnrichParameters(BaseModel):
     )
 
     def settings(self, *, s2_api_key: str | None = None) -> Settings:
-        """Settings from the environment, overridden by the parameters that are set."""
+        """Settings from the environment, overridden by the parameters that are set.
+
+        Raises :class:`InputError` naming the variable when an environment value is invalid.
+        """
         overrides: dict[str, object] = {
             name: value
             for name, value in {
@@ -108,7 +111,16 @@ class EnrichParameters(BaseModel):
         }
         if s2_api_key is not None:
             overrides["s2_api_key"] = SecretStr(s2_api_key)
-        return Settings.from_env(None, **overrides)
+        try:
+            return Settings.from_env(None, **overrides)
+        except ValidationError as error:
+            # The parameters are validated already, so the bad value is an environment one; the
+            # input is left out of the message (it could be S2_API_KEY's).
+            problems = "; ".join(
+                f"ENRICH_{'.'.join(str(part) for part in issue['loc']).upper()}: {issue['msg']}"
+                for issue in error.errors(include_input=False)
+            )
+            raise InputError(f"invalid setting in the environment: {problems}") from None
 
     def list_specs(self) -> list[ListSpec]:
         """The lists to read. Raises :class:`InputError` for a bad lists file."""

@@ -17,29 +17,15 @@ from typing import Any
 
 import arxiv
 import pytest
+from fake_clock import FakeClock
 
 from enrich.arxiv_source import ABSENT, MALFORMED, REJECTED, ArxivSource, normalize_arxiv_id
 from enrich.cache import MetadataCache
 from enrich.models import OutcomeStatus, SourceStatus
 from enrich.settings import Settings
-from enrich.standin import Fault, StandIn
+from enrich.standin import Fault, StandIn, responses
 
 REAL = ["2401.04088", "2401.15947", "2210.15257", "1701.06538", "2204.07675"]
-
-
-class FakeClock:
-    """Monotonic clock that only moves when slept on."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture(scope="module")
@@ -218,6 +204,27 @@ def test_trap_unknown_id_is_absent_so_it_is_asked_twice(
     assert result.health.status == SourceStatus.UP
 
 
+def test_trap_total_results_counting_unknown_ids_costs_no_extra_page(
+    settings: Settings, standin: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # arXiv's totalResults may count requested ids it does not know (arxiv.py issue #82); the
+    # package would then ask for a next page, unpaced, get it empty and fail the whole batch.
+    real_feed = responses.arxiv_feed
+
+    def feed_counting_every_id(
+        query: dict[str, str], entries: list[Any], total: int, start: int
+    ) -> bytes:
+        requested = [part for part in query.get("id_list", "").split(",") if part]
+        return real_feed(query, entries, max(total, len(requested)), start)
+
+    monkeypatch.setattr(responses, "arxiv_feed", feed_counting_every_id)
+    result = source_for(settings).fetch(["2401.04088", "2412.99999"])
+    assert result.outcomes["arxiv:2401.04088"].status == OutcomeStatus.OK
+    assert result.outcomes["arxiv:2412.99999"].status == OutcomeStatus.NOT_FOUND
+    assert [r.query.get("start") for r in standin.requests] == [["0"], ["0"]]
+    assert result.health.status == SourceStatus.UP
+
+
 def test_trap_empty_first_page_looks_like_no_results(settings: Settings, standin: StandIn) -> None:
     standin.inject("arxiv", Fault.empty_page())
     result = source_for(settings).fetch(REAL)
@@ -393,6 +400,18 @@ def test_stale_cache_entries_are_refetched(settings: Settings, standin: StandIn)
     )
     assert standin.count("arxiv") == 1
     assert not result.outcomes["arxiv:2401.04088"].from_cache
+
+
+def test_unwritable_cache_does_not_cost_the_records(
+    settings: Settings, standin: StandIn, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the cache directory should be", "utf-8")
+    cache = MetadataCache(blocker / "arxiv", dt.timedelta(days=7))
+    clock = FakeClock()
+    result = ArxivSource(settings, cache=cache, clock=clock, sleep=clock.sleep).fetch(REAL)
+    assert {o.status for o in result.outcomes.values()} == {OutcomeStatus.OK}
+    assert result.health.status == SourceStatus.UP
 
 
 def test_health_accumulates_over_calls(settings: Settings, standin: StandIn) -> None:

@@ -126,3 +126,16 @@ def test_bad_arguments_are_refused_with_a_clear_message(tmp_path: Path) -> None:
         cache.put("arxiv:2401.04088", record(), dt.datetime(2026, 1, 1))
     with pytest.raises(ValueError, match="must not be empty"):
         cache.get("", ArxivRecord)
+
+
+def test_entry_that_is_not_utf8_or_has_a_naive_time_is_a_miss(tmp_path: Path) -> None:
+    cache, _ = make_cache(tmp_path)
+    cache.put("arxiv:2401.04088", record(), T0)
+    path = cache.path_for("arxiv:2401.04088")
+    stored = path.read_text("utf-8")
+    path.write_bytes(b"\xff\xfe not utf-8")
+    assert cache.get("arxiv:2401.04088", ArxivRecord) is None
+    path.write_text(stored.replace("+00:00", ""), "utf-8")
+    assert cache.get("arxiv:2401.04088", ArxivRecord) is None
+    path.write_text(stored, "utf-8")
+    assert cache.get("arxiv:2401.04088", ArxivRecord) is not None

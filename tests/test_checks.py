@@ -202,6 +202,7 @@ def evidence(row: Entry, paper_id: str | None = None, **outcomes: Any) -> EntryE
     )
 
 
+CVF_URL = "https://openaccess.thecvf.com/content/ICCV2023/papers/Chen_AdaMV-MoE_paper.pdf"
 QMOE = "QMoE: Practical Sub-1-Bit Compression of Trillion-Parameter Models"
 JETMOE = "JetMoE: Reaching Llama2 Performance with 0.1M Dollars"
 
@@ -238,6 +239,25 @@ def test_a_suggestion_falls_back_to_a_record_of_the_run_with_that_exact_title() 
     [flags] = check_entries([evidence(row, arxiv=fetched)], records, {})
     assert flags[0].flag == FlagKind.TITLE_MISMATCH
     assert flags[0].suggested_id == "arxiv:2404.07413"
+
+
+def test_a_record_titled_by_a_source_wins_over_one_titled_only_by_a_list_row() -> None:
+    """Another row with the same title whose own link resolved to nothing (its record keeps the
+    row's title) does not hide the paper a source gave that title."""
+    row = entry("l", 1, JETMOE, arxiv=["2310.16795"])
+    unconfirmed = record("doi:10.1/unknown", JETMOE).model_copy(
+        update={"sources": {"title": FieldSource(source=FieldOrigin.LIST)}}
+    )
+    records = {
+        "arxiv:2404.07413": record("arxiv:2404.07413", JETMOE),
+        "doi:10.1/unknown": unconfirmed,
+    }
+    fetched = ok("arxiv:2310.16795", arxiv_record("2310.16795", QMOE))
+    [flags] = check_entries([evidence(row, arxiv=fetched)], records, {})
+    assert flags[0].suggested_id == "arxiv:2404.07413"
+    two_confirmed = {**records, "arxiv:2501.00001": record("arxiv:2501.00001", JETMOE)}
+    [flags] = check_entries([evidence(row, arxiv=fetched)], two_confirmed, {})
+    assert flags[0].flag == FlagKind.TITLE_MISMATCH and flags[0].suggested_id is None
 
 
 def test_malformed_link_and_foreign_name_are_flagged() -> None:
@@ -282,9 +302,15 @@ def test_not_found_unresolved_and_unknown() -> None:
         list_name="l", entry=by_url, linked_id=f"url:{acm}", s2=not_found(f"url:{acm}")
     )
     not_asked = EntryEvidence(list_name="l", entry=no_id)  # S2 disabled
-    flags = check_entries([asked, not_asked], {}, {})
+    untitled = EntryEvidence(list_name="l", entry=entry("l", 5, "", paper_urls=[CVF_URL]))
+    flags = check_entries([asked, not_asked, untitled], {}, {})
     assert [f.flag for f in flags[0]] == [FlagKind.UNRESOLVED]
+    assert "Semantic Scholar found no paper" in flags[0][0].detail
     assert flags[1] == []
+    # Nothing could be asked about a row with neither id nor title; the flag does not claim so.
+    assert [f.detail for f in flags[2]] == [
+        "line 15: the row links no paper id and it has no title to search for."
+    ]
 
 
 def test_published_since_needs_a_preprint_listing_and_a_real_venue() -> None:

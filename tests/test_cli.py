@@ -75,6 +75,7 @@ def test_extract_unknown_format_is_a_usage_error(runner: CliRunner) -> None:
         (lambda tmp: _write(tmp / "bad.md", b"caf\xe9"), "not valid UTF-8"),
         (lambda tmp: _write(tmp / "empty.md", b""), "is empty"),
         (lambda tmp: "github:not-a-spec", "not a valid github source"),
+        (lambda tmp: "http://[::1", "not a valid URL"),
     ],
 )
 def test_extract_bad_input_is_one_line_and_exit_2(

@@ -128,6 +128,7 @@ def test_run_with_nothing_reachable_exits_3_with_a_clear_message_and_a_snapshot(
         (["run", "does-not-exist.md"], "does-not-exist.md: no such file"),
         (["run", "github:not a spec"], "not a valid github source"),
         (["run", "--lists", "nope.toml"], "lists file nope.toml does not exist"),
+        (["run", "a/README.md", "b/README.md"], "would both be named 'readme'"),
     ],
 )
 def test_run_with_bad_input_exits_2_before_starting_prefect(
@@ -138,6 +139,29 @@ def test_run_with_bad_input_exits_2_before_starting_prefect(
     assert result.exit_code == EXIT_BAD_INPUT, result.output
     assert message in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_run_with_an_invalid_setting_exits_2_before_starting_prefect(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ENRICH_MAX_ATTEMPTS", "often")
+    result = runner.invoke(app, ["run", BUNDLED[0], "--out", str(tmp_path / "out")])
+    assert result.exit_code == EXIT_BAD_INPUT, result.output
+    assert "enrich: invalid setting in the environment: ENRICH_MAX_ATTEMPTS" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_extract_with_an_invalid_setting_exits_2_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ENRICH_REQUEST_TIMEOUT_SECONDS", "soon")
+    result = runner.invoke(app, ["extract", BUNDLED[0]])
+    assert result.exit_code == EXIT_BAD_INPUT, result.output
+    assert result.stderr.startswith(
+        "enrich: invalid setting in the environment: ENRICH_REQUEST_TIMEOUT_SECONDS: "
+    )
+    assert "soon" not in result.stderr
+    assert isinstance(result.exception, SystemExit)  # a clean exit, not a ValidationError
 
 
 def test_run_refuses_an_output_path_that_is_a_file(tmp_path: Path) -> None:
@@ -205,3 +229,13 @@ def test_serve_rejects_a_bad_cron_before_registering() -> None:
         result = runner.invoke(app, ["serve", "--cron", "every night"])
     assert result.exit_code == EXIT_BAD_INPUT
     assert "bad schedule" in result.stderr
+
+
+def test_serve_rejects_a_bad_lists_file_before_registering(tmp_path: Path) -> None:
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    missing = tmp_path / "nope.toml"
+    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:9/api"}):
+        result = runner.invoke(app, ["serve", "--lists", str(missing)])
+    assert result.exit_code == EXIT_BAD_INPUT, result.output
+    assert f"enrich serve: lists file {missing} does not exist" in result.stderr

@@ -110,3 +110,12 @@ def test_every_table_column_and_flag_is_documented() -> None:
     assert not set(PAPER_TABLE_COLUMNS) - documented
     assert not set(HISTORY_COLUMNS) - documented
     assert not {kind.value for kind in FlagKind} - documented
+
+
+def test_dump_json_is_the_standard_library_text_sorted_and_indented() -> None:
+    """dump_json (orjson, for speed) must write exactly what json.dumps would: stable diffs."""
+    import json
+
+    data = {"b": [1, 2.5, None, True], "a": {"é": "naïve — ok", "z": [], "y": {}}, "c": "x\ny"}
+    expected = json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    assert dump_json(data) == expected

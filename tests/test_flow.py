@@ -225,6 +225,19 @@ def test_parameters_override_the_environment_only_where_set(
     assert isinstance(Settings.from_env({}), Settings)
 
 
+def test_an_invalid_environment_setting_is_an_input_error_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ENRICH_MAX_ATTEMPTS", "often")
+    monkeypatch.setenv("ENRICH_S2_PACE_SECONDS", "-1")
+    with pytest.raises(InputError) as raised:
+        EnrichParameters().settings()
+    message = str(raised.value)
+    assert "ENRICH_MAX_ATTEMPTS: Input should be a valid integer" in message
+    assert "ENRICH_S2_PACE_SECONDS: Input should be greater than or equal to 0" in message
+    assert "often" not in message  # values are never echoed (one could be the S2 key)
+
+
 @pytest.mark.parametrize(
     ("error", "retry"),
     [

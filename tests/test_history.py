@@ -104,6 +104,35 @@ def test_an_s2_outage_keeps_the_previous_values_marked_stale() -> None:
     assert FlagKind.PUBLISHED_SINCE in {f.flag for f in snapshot.lists["a"].entries[0].flags}
 
 
+def test_an_arxiv_outage_keeps_arxivs_fields_over_s2s_fresh_ones() -> None:
+    previous = first_run()
+    s2_spelling = "Mixtral of experts."
+    outage = run_input(
+        "run-2",
+        lists_v1(),
+        arxiv=result("arxiv", failed("arxiv:2401.04088"), failed("arxiv:2310.06825")),
+        s2=result(
+            "s2",
+            ok(
+                "arxiv:2401.04088",
+                s2_record("s2mix", s2_spelling, venue="ICML", citations=120),
+                fetched_at=T1,
+            ),
+            ok("arxiv:2310.06825", s2_record("s2mis", MISTRAL, citations=50), fetched_at=T1),
+        ),
+        started_at=T1,
+    )
+    mixtral = build_snapshot(outage, previous).paper("arxiv:2401.04088")
+    assert mixtral is not None
+    assert mixtral.title == MIXTRAL  # arXiv's, kept; not S2's fresh spelling
+    title = mixtral.sources["title"]
+    assert title.source == FieldOrigin.ARXIV and title.stale and title.fetched_at == T0
+    assert mixtral.arxiv_published is not None and mixtral.sources["arxiv_published"].stale
+    cites = mixtral.sources["citation_count"]
+    assert mixtral.citation_count == 120 and not cites.stale and cites.fetched_at == T1
+    assert mixtral.citation_delta == 20
+
+
 def test_a_disabled_source_carries_values_without_degrading_the_run() -> None:
     previous = first_run()
     run = run_input(

@@ -226,6 +226,10 @@ def test_unsupported_scheme(offline_settings: Settings) -> None:
     _expect_error("ftp://example.org/list.md", offline_settings, "unsupported URL scheme")
 
 
+def test_invalid_url(offline_settings: Settings) -> None:
+    _expect_error("http://[::1", offline_settings, "not a valid URL")
+
+
 def test_parse_github_spec() -> None:
     spec = parse_github_spec("github:Hannibal046/Awesome-LLM@538eed0:README.md")
     assert (spec.owner, spec.repo, spec.ref, spec.path) == (

@@ -114,6 +114,21 @@ def test_sources_given_keep_the_bundled_copy_of_the_same_configured_source(
     ]
 
 
+def test_two_lists_that_would_share_a_slug_are_refused_before_anything_is_read(
+    tmp_path: Path,
+) -> None:
+    first, second = str(tmp_path / "a" / "README.md"), str(tmp_path / "b" / "README.md")
+    with pytest.raises(InputError, match=r"would both be named 'readme'") as raised:
+        resolve_list_specs([first, second])
+    assert first in str(raised.value) and second in str(raised.value)
+    lists_file = write(
+        tmp_path / "lists.toml",
+        f"[[list]]\nsource = '{SUPERBRUCE}'\n[[list]]\nsource = '{SUPERBRUCE}@dev'\n",
+    )
+    with pytest.raises(InputError, match="superbrucejia-awesome-mixture-of-experts"):
+        resolve_list_specs(None, lists_file)
+
+
 def test_default_lists_come_from_the_working_directory_lists_toml_when_present(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -3,26 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from fake_clock import FakeClock
 
 from enrich.errors import SourceDownError
 from enrich.pacing import CircuitBreaker, Pacer
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 def test_first_request_does_not_wait_and_later_ones_keep_the_interval() -> None:
-    clock = FakeClock()
+    clock = FakeClock(start=100.0)
     pacer = Pacer(3.0, clock=clock, sleep=clock.sleep)
     starts = []
     for _ in range(4):
@@ -32,7 +20,7 @@ def test_first_request_does_not_wait_and_later_ones_keep_the_interval() -> None:
 
 
 def test_time_already_spent_counts_towards_the_interval() -> None:
-    clock = FakeClock()
+    clock = FakeClock(start=100.0)
     pacer = Pacer(3.0, clock=clock, sleep=clock.sleep)
     pacer.wait()
     clock.now += 2.0  # the request itself took 2 s
@@ -42,7 +30,7 @@ def test_time_already_spent_counts_towards_the_interval() -> None:
 
 
 def test_defer_honours_retry_after_beyond_the_interval() -> None:
-    clock = FakeClock()
+    clock = FakeClock(start=100.0)
     pacer = Pacer(1.0, clock=clock, sleep=clock.sleep)
     pacer.wait()
     pacer.defer(7.0)

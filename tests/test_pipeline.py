@@ -7,10 +7,12 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import paper_builders
 import pytest
 
 from enrich import pipeline
 from enrich.contract import FlagKind, RunStatus
+from enrich.errors import InputError, OutputError
 from enrich.lists import list_slug
 from enrich.lists_config import DEFAULT_LISTS, ListSpec
 from enrich.models import (
@@ -22,6 +24,7 @@ from enrich.models import (
     SourceStatus,
 )
 from enrich.settings import Settings
+from enrich.snapshot import build_snapshot
 from enrich.standin import StandIn
 
 #: A port nothing listens on: connections are refused at once, like an unreachable service.
@@ -255,6 +258,56 @@ def test_switched_off_sources_are_not_called_and_reported_disabled(
     assert sources["arxiv"].status is SourceStatus.DISABLED
     assert sources["s2"].status is SourceStatus.DISABLED
     assert standin.count("arxiv") == 0 and standin.count("s2") == 0
+
+
+def test_unresolved_rows_say_why_and_never_claim_not_found_after_a_failure(
+    tmp_path: Path,
+) -> None:
+    untitled_link = paper_builders.entry("a", 1, "A paper known by its title only")
+    lists = [paper_builders.extracted("a", untitled_link)]
+    key = "title:a paper known by its title only"
+    cases = {
+        "its title match failed: whether the paper exists is unknown (see source health)": (
+            paper_builders.result("s2", paper_builders.failed(key))
+        ),
+        "not looked up: Semantic Scholar is switched off (no title match made)": (
+            paper_builders.disabled("s2")
+        ),
+        "line 11: the row links no paper id and Semantic Scholar found no paper for it (title "
+        "'A paper known by its title only').": (
+            paper_builders.result("s2", paper_builders.not_found(key))
+        ),
+    }
+    for expected, titles in cases.items():
+        run = paper_builders.run_input("run-1", lists, titles=titles)
+        report = pipeline.RunReport(snapshot=build_snapshot(run, None), path=tmp_path)
+        [row] = pipeline.summarize(report).unresolved
+        assert row.detail == expected
+
+
+def test_an_unreadable_previous_snapshot_fails_the_write_not_the_input(tmp_path: Path) -> None:
+    """The run's work is done when the previous snapshot is read: a missing or damaged one is an
+    output problem (exit status 3), not bad input (2, "nothing is run")."""
+    row = paper_builders.entry("alpha", 1, "Mixtral of Experts")
+    run = paper_builders.run_input("run-1", [paper_builders.extracted("alpha", row)])
+    (tmp_path / "snapshots").mkdir()
+    (tmp_path / "latest").symlink_to("snapshots/run-0")
+    with pytest.raises(OutputError, match=r"latest points at snapshots/run-0, which does not"):
+        pipeline.publish_snapshot(run, tmp_path)
+    (tmp_path / "snapshots" / "run-0").mkdir()  # present, but without its files
+    with pytest.raises(OutputError, match=r"previous snapshot: .*manifest\.json is missing"):
+        pipeline.publish_snapshot(run, tmp_path)
+    assert not (tmp_path / "snapshots" / "run-1").exists()
+
+
+def test_two_lists_with_one_slug_are_refused_before_anything_is_read(
+    settings: Settings, tmp_path: Path
+) -> None:
+    unreadable = settings.model_copy(update={"github_raw_url": CLOSED_URL})
+    specs = [ListSpec(source="github:o/r"), ListSpec(source="github:o/r@dev")]
+    with pytest.raises(InputError, match="would both be named 'o-r'"):
+        pipeline.run_enrichment(specs, tmp_path / "out", unreadable)
+    assert not (tmp_path / "out").exists()
 
 
 def test_no_lists_is_a_value_error(settings: Settings, tmp_path: Path) -> None:

@@ -14,11 +14,12 @@ from paper_builders import (
     not_found,
     ok,
     result,
+    run_input,
     s2_record,
 )
 
 from enrich.checks import title_key
-from enrich.contract import FieldOrigin, LookupState
+from enrich.contract import FieldOrigin, FlagKind, LookupState
 from enrich.models import EntryKind, TitleQuery
 from enrich.records import (
     plan_lookups,
@@ -27,6 +28,7 @@ from enrich.records import (
     reconcile,
     title_suggestions,
 )
+from enrich.snapshot import build_snapshot
 
 MIXTRAL = "Mixtral of Experts"
 QMOE = "QMoE: Practical Sub-1-Bit Compression of Trillion-Parameter Models"
@@ -72,6 +74,24 @@ def test_plan_asks_each_source_once_per_id_and_title() -> None:
 
 
 def test_suggestions_are_planned_for_rows_whose_title_is_another_paper() -> None:
+    lory = "Lory: Fully Differentiable Mixture-of-Experts for Autoregressive Language Models"
+    lists = [
+        extracted(
+            "a",
+            entry("a", 1, QMOE, arxiv=["2310.16795"]),
+            entry("a", 2, lory, arxiv=["2310.16795"]),
+            entry("a", 3, JETMOE, arxiv=["2404.07413"]),
+        )
+    ]
+    arxiv = result("arxiv", ok("arxiv:2310.16795", arxiv_record("2310.16795", QMOE)))
+    queries = plan_suggestions(lists, arxiv, result("s2"), result("s2"))
+    assert [q.title for q in queries] == [lory]
+    answered = result("s2", not_found(title_key(lory)))
+    assert plan_suggestions(lists, arxiv, result("s2"), answered) == []
+
+
+def test_rows_naming_a_paper_fetched_in_this_run_need_no_title_match() -> None:
+    """Swapped links (seed list 001: the MoLE and JetMoE rows) are resolved without a request."""
     lists = [
         extracted(
             "a",
@@ -85,10 +105,38 @@ def test_suggestions_are_planned_for_rows_whose_title_is_another_paper() -> None
         ok("arxiv:2310.16795", arxiv_record("2310.16795", QMOE)),
         ok("arxiv:2404.07413", arxiv_record("2404.07413", JETMOE)),
     )
-    queries = plan_suggestions(lists, arxiv, result("s2"), result("s2"))
-    assert [q.title for q in queries] == [JETMOE, QMOE]
-    answered = result("s2", not_found(title_key(QMOE)))
-    assert [q.title for q in plan_suggestions(lists, arxiv, result("s2"), answered)] == [JETMOE]
+    assert plan_suggestions(lists, arxiv, result("s2"), result("s2")) == []
+    # ... and the snapshot still names the paper each swapped row means.
+    snapshot = build_snapshot(run_input("r1", lists, arxiv=arxiv), None)
+    suggested = {
+        e.line: [f.suggested_id for f in e.flags if f.flag == FlagKind.TITLE_MISMATCH]
+        for e in snapshot.lists["a"].entries
+    }
+    assert suggested == {11: [], 12: ["arxiv:2404.07413"], 13: ["arxiv:2310.16795"]}
+
+
+def test_a_row_with_s2s_spelling_of_a_title_arxiv_spells_otherwise_is_still_matched() -> None:
+    """The record carries arXiv's title, so a row using S2's differs from every record title:
+    only a title match can name its paper."""
+    s2_spelling = "JetMoE: Reaching LLaMA-2 Performance with 100k Dollars"
+    lists = [
+        extracted(
+            "a",
+            entry("a", 1, s2_spelling, arxiv=["2310.16795"]),
+            entry("a", 2, "JetMoE", arxiv=["2404.07413"]),
+        )
+    ]
+    arxiv = result(
+        "arxiv",
+        ok("arxiv:2310.16795", arxiv_record("2310.16795", QMOE)),
+        ok("arxiv:2404.07413", arxiv_record("2404.07413", JETMOE)),
+    )
+    s2 = result(
+        "s2",
+        ok("arxiv:2404.07413", s2_record("s2j", s2_spelling, external_ids={"ArXiv": "2404.07413"})),
+    )
+    queries = plan_suggestions(lists, arxiv, s2, result("s2"))
+    assert [q.title for q in queries] == [s2_spelling]
 
 
 def test_title_suggestions_prefer_the_arxiv_id() -> None:

@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import pytest
 import tenacity
+from fake_clock import FakeClock
 from pydantic import SecretStr
 from semanticscholar import SemanticScholar
 
@@ -41,21 +42,6 @@ MIXTRAL = "arxiv:2401.04088"
 MMOE_DOI = "doi:10.1145/3219819.3220007"
 SWITCH_NERF = "openreview:PQ2zoIZqvm"
 UNKNOWN_ARXIV = "arxiv:2312.99999"
-
-
-class FakeClock:
-    """Monotonic time that only moves when something sleeps on it."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture

@@ -448,6 +448,23 @@ def test_a_snapshot_built_against_an_older_latest_is_refused(tmp_path: Path) -> 
     assert latest is not None and latest.manifest.run_id == "run-2"
 
 
+def test_an_unusable_history_stops_the_write_before_any_snapshot_file(tmp_path: Path) -> None:
+    (tmp_path / "history.csv").write_text("when,what\n1,2\n", encoding="utf-8")
+    with pytest.raises(OutputError, match=r"history\.csv has columns"):
+        write_snapshot(small_snapshot("run-1"), tmp_path)
+    assert list((tmp_path / "snapshots").iterdir()) == []
+    assert not (tmp_path / "latest").exists()
+
+
+def test_a_latest_that_is_a_directory_is_reported_as_such(tmp_path: Path) -> None:
+    first = small_snapshot("run-1")
+    path = write_snapshot(first, tmp_path)
+    (tmp_path / "latest").unlink()
+    path.rename(tmp_path / "latest")  # someone copied a snapshot over the link
+    with pytest.raises(OutputError, match="latest is a directory, not a link"):
+        write_snapshot(small_snapshot("run-2", previous=first), tmp_path)
+
+
 def test_an_output_path_that_is_a_file_is_reported(tmp_path: Path) -> None:
     not_a_dir = tmp_path / "file"
     not_a_dir.write_text("x", encoding="utf-8")

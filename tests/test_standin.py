@@ -332,3 +332,13 @@ def test_module_runs_in_the_foreground_and_prints_urls(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_module_refuses_bad_options_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from enrich.standin.__main__ import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--port", "0", "--synthetic", "-1"])
+    assert exited.value.code == 2
+    error = capsys.readouterr().err
+    assert "synthetic must be between" in error and "Traceback" not in error

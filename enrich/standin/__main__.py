@@ -19,13 +19,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--s2-pace", type=float, default=1.0, help="seconds between requests")
     parser.add_argument("--synthetic", type=int, default=0, help="generated papers to add")
     args = parser.parse_args(argv)
-    server = StandIn(
-        host=args.host,
-        port=args.port,
-        arxiv_pace=args.arxiv_pace,
-        s2_pace=args.s2_pace,
-        synthetic=args.synthetic,
-    )
+    try:
+        server = StandIn(
+            host=args.host,
+            port=args.port,
+            arxiv_pace=args.arxiv_pace,
+            s2_pace=args.s2_pace,
+            synthetic=args.synthetic,
+        )
+    except (OSError, ValueError) as error:  # port taken, bad host, pace or synthetic count
+        parser.exit(
+            2, f"python -m enrich.standin: cannot start on {args.host}:{args.port}: {error}\n"
+        )
     print(f"ARXIV_API_URL={server.arxiv_url}")
     print(f"S2_API_URL={server.s2_url}")
     print("serving; press Ctrl-C to stop", flush=True)
