@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, InitSettingsSource, SettingsConfigDict
 
 #: The real arXiv query endpoint (https://info.arxiv.org/help/api/user-manual.html).
 ARXIV_QUERY_URL = "https://export.arxiv.org/api/query"
@@ -97,5 +97,9 @@ class Settings(BaseSettings):
                     values[name] = environ[key]
                     break
         values.update(overrides)
-        # model_validate skips BaseSettings.__init__, so only `environ` is read here.
-        return cls.model_validate(values)
+        # Only `values` may be read: `cls(**values)` and even `cls.model_validate(values)` would
+        # also read the process environment (pydantic-settings 2.16, pinned), so a developer's
+        # S2_API_KEY or ENRICH_* would leak into tests. `_build_sources` is its hook for giving
+        # the sources explicitly; here the one source is the init values.
+        source = InitSettingsSource(cls, init_kwargs=values)
+        return cls(_build_sources=((source,), values))
