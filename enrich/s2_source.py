@@ -271,8 +271,9 @@ class SemanticScholarSource:
     def health(self) -> SourceHealth:
         """Cumulative health for the run: requests sent, retries, failed requests, outcomes.
 
-        ``down`` once the circuit breaker has opened, ``degraded`` when any request needed a
-        retry or failed, ``up`` otherwise.
+        ``down`` once the circuit breaker has opened, ``degraded`` when a request failed after
+        its retries or a key's outcome is failed, ``up`` otherwise (retries that recovered are
+        counted in ``retries`` but lose no data), the same rule as the arXiv source.
         """
         return self._health(self._counts)
 
@@ -643,7 +644,7 @@ class SemanticScholarSource:
     def _health(self, counts: _Counts) -> SourceHealth:
         if self._breaker.is_open:
             status = SourceStatus.DOWN
-        elif counts.retries or counts.failures or counts.failed:
+        elif counts.failures or counts.failed:
             status = SourceStatus.DEGRADED
         else:
             status = SourceStatus.UP
