@@ -53,7 +53,7 @@ from enrich.models import (
     SourceResult,
     SourceStatus,
 )
-from enrich.pacing import CircuitBreaker, Clock, Pacer, Sleep
+from enrich.pacing import BeforeStart, CircuitBreaker, Clock, Pacer, Sleep
 from enrich.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -161,7 +161,9 @@ class ArxivSource:
 
     ``cache`` defaults to ``MetadataCache(settings.cache_dir / "arxiv",
     settings.arxiv_cache_ttl_days)``; a ttl of 0 disables it. ``clock`` and ``sleep`` drive
-    pacing and retry waits (inject fakes in tests). :attr:`health` accumulates over all calls.
+    pacing and retry waits (inject fakes in tests). ``before_start`` is passed to the
+    :class:`Pacer` (called before each request, e.g. a rate limit shared by all workers).
+    :attr:`health` accumulates over all calls.
     """
 
     def __init__(
@@ -171,6 +173,7 @@ class ArxivSource:
         cache: MetadataCache | None = None,
         clock: Clock = time.monotonic,
         sleep: Sleep = time.sleep,
+        before_start: BeforeStart | None = None,
     ) -> None:
         self._settings = settings
         self._cache = cache or MetadataCache(
@@ -178,7 +181,9 @@ class ArxivSource:
         )
         self._clock = clock
         self._sleep = sleep
-        self._pacer = Pacer(settings.arxiv_pace_seconds, clock=clock, sleep=sleep)
+        self._pacer = Pacer(
+            settings.arxiv_pace_seconds, clock=clock, sleep=sleep, before_start=before_start
+        )
         self._breaker = CircuitBreaker(SOURCE, settings.breaker_threshold)
         # One shared client: the package keeps its state per instance. Its delay and retries
         # are off because pacing and retrying are done here, once.

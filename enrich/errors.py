@@ -38,7 +38,23 @@ class EnrichError(Exception):
 
 
 class InputError(EnrichError):
-    """A list source (file, URL, github: spec) cannot be read or is not a usable list."""
+    """A list source (file, URL, github: spec) cannot be read or is not a usable list.
+
+    ``permanent`` is true when reading the same source again cannot succeed although a URL is
+    involved (e.g. the list is too large), so callers that retry transient failures skip it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str | None = None,
+        status: int | None = None,
+        attempt: int | None = None,
+        permanent: bool = False,
+    ) -> None:
+        super().__init__(message, url=url, status=status, attempt=attempt)
+        self.permanent = permanent
 
 
 class SourceError(EnrichError):

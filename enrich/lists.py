@@ -199,6 +199,7 @@ def _fetch(source: str, url: str, settings: Settings, client: httpx.Client | Non
                 raise InputError(
                     f"{source}: too large ({declared} bytes; the limit is {MAX_LIST_BYTES})",
                     url=url,
+                    permanent=True,
                 )
             chunks: list[bytes] = []
             received = 0
@@ -206,7 +207,9 @@ def _fetch(source: str, url: str, settings: Settings, client: httpx.Client | Non
                 received += len(chunk)
                 if received > MAX_LIST_BYTES:
                     raise InputError(
-                        f"{source}: too large (more than {MAX_LIST_BYTES} bytes)", url=url
+                        f"{source}: too large (more than {MAX_LIST_BYTES} bytes)",
+                        url=url,
+                        permanent=True,
                     )
                 chunks.append(chunk)
     except httpx.InvalidURL as exc:  # not an httpx.HTTPError: it would escape as a traceback

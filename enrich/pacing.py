@@ -14,22 +14,33 @@ from enrich.errors import SourceDownError
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
+#: Called right before each request start, after the local pace; it may block (e.g. to take a
+#: slot of a rate limit shared with other processes) and its exceptions propagate to the caller.
+BeforeStart = Callable[[], None]
 
 
 class Pacer:
     """Keeps request starts at least ``interval`` seconds apart (across threads).
 
     :meth:`defer` pushes the next allowed start later, e.g. to honour a ``Retry-After``.
+    ``before_start``, when given, is called once per :meth:`wait`, after the local pace and
+    before it returns (so before the request starts); the time it blocks counts as waited.
     """
 
     def __init__(
-        self, interval: float, *, clock: Clock = time.monotonic, sleep: Sleep = time.sleep
+        self,
+        interval: float,
+        *,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = time.sleep,
+        before_start: BeforeStart | None = None,
     ) -> None:
         if interval < 0:
             raise ValueError(f"pace interval must be >= 0, got {interval}")
         self.interval = interval
         self._clock = clock
         self._sleep = sleep
+        self._before_start = before_start
         self._lock = threading.Lock()
         self._next_start: float | None = None
         self.waited = 0.0
@@ -41,7 +52,13 @@ class Pacer:
             delay = 0.0 if self._next_start is None else max(0.0, self._next_start - now)
             if delay > 0:
                 self._sleep(delay)
-            start = self._clock() if delay > 0 else now
+            if self._before_start is not None:
+                # Inside the lock: threads of one process take the shared slots one at a time.
+                self._before_start()
+                start = self._clock()
+                delay = max(delay, start - now)
+            else:
+                start = self._clock() if delay > 0 else now
             self._next_start = max(start, now + delay) + self.interval
             self.waited += delay
             return delay

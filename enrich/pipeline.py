@@ -43,6 +43,7 @@ from enrich.models import (
     SourceStatus,
     TitleQuery,
 )
+from enrich.pacing import BeforeStart
 from enrich.records import LookupPlan, plan_lookups, plan_suggestions
 from enrich.s2_source import SemanticScholarSource
 from enrich.settings import Settings
@@ -174,16 +175,20 @@ def disabled_result(source: str) -> SourceResult[RecordT]:
 
 
 def fetch_arxiv(
-    arxiv_ids: Sequence[str], settings: Settings, *, enabled: bool = True
+    arxiv_ids: Sequence[str],
+    settings: Settings,
+    *,
+    enabled: bool = True,
+    before_start: BeforeStart | None = None,
 ) -> SourceResult[ArxivRecord]:
     """Fetch arXiv metadata for ``arxiv_ids`` (paper ids ``arxiv:...``).
 
     Uses the on-disk cache of ``settings`` (``cache_dir``, ``arxiv_cache_ttl_days``; a TTL of 0
-    disables it).
+    disables it). ``before_start`` is called before each arXiv request (see :class:`Pacer`).
     """
     if not enabled:
         return disabled_result(ARXIV)
-    return ArxivSource(settings).fetch(list(arxiv_ids))
+    return ArxivSource(settings, before_start=before_start).fetch(list(arxiv_ids))
 
 
 def fetch_s2(paper_ids: Sequence[str], s2: SemanticScholarSource | None) -> SourceResult[S2Record]:

@@ -73,7 +73,7 @@ from enrich.models import (
     SourceStatus,
     TitleQuery,
 )
-from enrich.pacing import CircuitBreaker, Clock, Pacer, Sleep
+from enrich.pacing import BeforeStart, CircuitBreaker, Clock, Pacer, Sleep
 from enrich.settings import Settings
 from enrich.titles import normalize_title, titles_agree
 
@@ -217,7 +217,8 @@ class SemanticScholarSource:
 
     ``clock``/``sleep`` drive pacing, back-off waits and the retry time budget (inject fakes in
     tests); ``transport`` replaces the network (e.g. :class:`httpx.MockTransport`); ``now``
-    stamps :attr:`Outcome.fetched_at`.
+    stamps :attr:`Outcome.fetched_at`; ``before_start`` is passed to the :class:`Pacer` (called
+    before each request, e.g. a rate limit shared by all workers).
     """
 
     def __init__(
@@ -228,12 +229,15 @@ class SemanticScholarSource:
         sleep: Sleep = time.sleep,
         transport: httpx.BaseTransport | None = None,
         now: Callable[[], dt.datetime] | None = None,
+        before_start: BeforeStart | None = None,
     ) -> None:
         self._settings = settings
         self._clock = clock
         self._sleep = sleep
         self._now = now or (lambda: dt.datetime.now(dt.UTC))
-        self._pacer = Pacer(settings.s2_pace_seconds, clock=clock, sleep=sleep)
+        self._pacer = Pacer(
+            settings.s2_pace_seconds, clock=clock, sleep=sleep, before_start=before_start
+        )
         self._breaker = CircuitBreaker(SOURCE_NAME, settings.breaker_threshold)
         self._backoff = wait_random_exponential(
             multiplier=BACKOFF_INITIAL_SECONDS, max=BACKOFF_MAX_SECONDS

@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     arxiv_cache_ttl_days: float = Field(
         default=7.0, ge=0, description="How long cached arXiv metadata is reused (0 disables)."
     )
+    list_read_retry_delay_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="Pause before the one retry of a list read (no answer, 429, 5xx).",
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -34,6 +34,7 @@ from enrich.errors import InputError
 from enrich.lists import ListText
 from enrich.lists_config import ListSpec, resolve_list_specs
 from enrich.models import ArxivRecord, ExtractedList, S2Record, SourceResult, TitleQuery
+from enrich.pacing import BeforeStart
 from enrich.pipeline import RunReport, RunSummary
 from enrich.records import LookupPlan, plan_lookups, plan_suggestions
 from enrich.s2_source import SemanticScholarSource
@@ -50,9 +51,13 @@ SUMMARY_ARTIFACT_KEY = "enrich-run-summary"
 ATTENTION_ARTIFACT_KEY = "enrich-rows-needing-attention"
 #: Name of the custom Completed state of a degraded run.
 DEGRADED_STATE_NAME = "Degraded"
-#: One more try of a list read, after this pause: GitHub raw hiccups are usually brief.
+#: One more try of a list read (after ``Settings.list_read_retry_delay_seconds``): GitHub raw
+#: hiccups are usually brief.
 LIST_READ_RETRIES = 1
-LIST_READ_RETRY_DELAY_SECONDS = 5.0
+#: Names of the Prefect global concurrency limits (with slot decay) that ``global_rate_limits``
+#: takes a slot of before each request; create them first (README, "Scaling out").
+ARXIV_RATE_LIMIT = "arxiv-api"
+S2_RATE_LIMIT = "s2-api"
 
 
 class EnrichParameters(BaseModel):
@@ -90,6 +95,16 @@ class EnrichParameters(BaseModel):
     lock_timeout_seconds: float = Field(
         default=0.0, ge=0, description="How long to wait for another run's output lock."
     )
+    list_read_retry_delay_seconds: float | None = Field(
+        default=None, ge=0, description="Pause before the retry of a list read that may pass."
+    )
+    global_rate_limits: bool = Field(
+        default=False,
+        description=(
+            f"Take a slot of the global concurrency limits {ARXIV_RATE_LIMIT!r} and "
+            f"{S2_RATE_LIMIT!r} before each request (runs in parallel share the pace)."
+        ),
+    )
 
     def settings(self, *, s2_api_key: str | None = None) -> Settings:
         """Settings from the environment, overridden by the parameters that are set.
@@ -106,6 +121,7 @@ class EnrichParameters(BaseModel):
                 "github_raw_url": self.github_raw_url,
                 "arxiv_pace_seconds": self.arxiv_pace_seconds,
                 "s2_pace_seconds": self.s2_pace_seconds,
+                "list_read_retry_delay_seconds": self.list_read_retry_delay_seconds,
             }.items()
             if value is not None
         }
@@ -132,10 +148,15 @@ class EnrichParameters(BaseModel):
 
 
 def _worth_retrying(task: Task[Any, Any], task_run: TaskRun, state: State[Any]) -> bool:
-    """Retry a list read only for failures that may pass: a URL that gave no answer, 429, 5xx."""
+    """Retry a list read only for failures that may pass: a URL that gave no answer, 429, 5xx.
+
+    A permanent error (e.g. a list over the size limit) is never retried.
+    """
     try:
         state.result()
     except InputError as error:
+        if error.permanent:
+            return False
         if error.status is None:
             return error.url is not None  # unreachable or timed out; a file error stays
         return error.status == 429 or error.status >= 500
@@ -147,7 +168,6 @@ def _worth_retrying(task: Task[Any, Any], task_run: TaskRun, state: State[Any]) 
 @task(
     name="read-list",
     retries=LIST_READ_RETRIES,
-    retry_delay_seconds=LIST_READ_RETRY_DELAY_SECONDS,
     retry_condition_fn=_worth_retrying,
     cache_policy=NO_CACHE,
 )
@@ -204,9 +224,9 @@ def _log_source(result: SourceResult[Any]) -> None:
 
 @task(name="fetch-arxiv", cache_policy=NO_CACHE)
 def fetch_arxiv_task(
-    arxiv_ids: list[str], settings: Settings, enabled: bool
+    arxiv_ids: list[str], settings: Settings, enabled: bool, before_start: BeforeStart | None
 ) -> SourceResult[ArxivRecord]:
-    result = pipeline.fetch_arxiv(arxiv_ids, settings, enabled=enabled)
+    result = pipeline.fetch_arxiv(arxiv_ids, settings, enabled=enabled, before_start=before_start)
     _log_source(result)
     return result
 
@@ -266,9 +286,56 @@ def _load_s2_key(block_name: str | None) -> str | None:
     return value
 
 
+def _shared_rate_limit(name: str) -> BeforeStart:
+    """A hook that takes one slot of the global concurrency limit ``name`` (blocking until free).
+
+    Checked here, once, so that a missing, inactive or decay-less limit fails the run at the start
+    with a message saying what to create, instead of Prefect's default of silently not limiting
+    (``rate_limit(strict=False)``, see
+    https://docs.prefect.io/v3/how-to-guides/workflows/global-concurrency-limits). The hook passes
+    ``strict=True`` as well, in case the limit is deleted during the run.
+    """
+    from prefect import get_client
+    from prefect.concurrency.sync import rate_limit
+    from prefect.exceptions import ObjectNotFound
+
+    create = (
+        f"create it with `prefect global-concurrency-limit create {name} --limit 1 "
+        "--slot-decay-per-second RATE` (README, Scaling out)"
+    )
+    try:
+        with get_client(sync_client=True) as client:
+            limit = client.read_global_concurrency_limit_by_name(name)
+    except ObjectNotFound:
+        raise InputError(
+            f"global_rate_limits is on but the global concurrency limit {name!r} does not "
+            f"exist: {create}"
+        ) from None
+    if not limit.active:
+        raise InputError(
+            f"global_rate_limits is on but the global concurrency limit {name!r} is inactive: "
+            f"enable it with `prefect global-concurrency-limit enable {name}`"
+        )
+    if not limit.slot_decay_per_second or limit.slot_decay_per_second <= 0:
+        raise InputError(
+            f"global_rate_limits is on but the global concurrency limit {name!r} has no slot "
+            f"decay, so it cannot pace requests: set one with `prefect global-concurrency-limit "
+            f"update {name} --slot-decay-per-second RATE`"
+        )
+
+    def take_slot() -> None:
+        rate_limit(name, strict=True)
+
+    return take_slot
+
+
 def _read_lists(specs: list[ListSpec], settings: Settings) -> pipeline.ListsRead:
     logger = get_run_logger()
-    futures = [read_upstream_task.submit(spec, settings) for spec in specs]
+    # The pause is a setting (tests and impatient users set 0), so it is applied per run.
+    read_task = read_upstream_task.with_options(
+        retry_delay_seconds=settings.list_read_retry_delay_seconds
+    )
+    futures = [read_task.submit(spec, settings) for spec in specs]
     texts: list[ListText] = []
     failures: list[ListFailure] = []
     for spec, future in zip(specs, futures, strict=True):
@@ -325,13 +392,24 @@ def enrich_lists(params: EnrichParameters = DEFAULT_PARAMETERS) -> State[RunSumm
     logger = get_run_logger()
     settings = params.settings(s2_api_key=_load_s2_key(params.s2_api_key_block))
     specs = params.list_specs()
+    arxiv_before_start: BeforeStart | None = None
+    s2_before_start: BeforeStart | None = None
+    if params.global_rate_limits:
+        if params.use_arxiv:
+            arxiv_before_start = _shared_rate_limit(ARXIV_RATE_LIMIT)
+        if params.use_s2:
+            s2_before_start = _shared_rate_limit(S2_RATE_LIMIT)
     started_at = pipeline.utc_now()
     logger.info("Reading %d lists: %s", len(specs), ", ".join(spec.source for spec in specs))
 
     read = _read_lists(specs, settings)
     plan = plan_task(_unvisited(read.lists))
-    arxiv_future = fetch_arxiv_task.submit(plan.arxiv_ids, settings, params.use_arxiv)
-    s2_source = SemanticScholarSource(settings) if params.use_s2 else None
+    arxiv_future = fetch_arxiv_task.submit(
+        plan.arxiv_ids, settings, params.use_arxiv, arxiv_before_start
+    )
+    s2_source = (
+        SemanticScholarSource(settings, before_start=s2_before_start) if params.use_s2 else None
+    )
     try:
         # S2 calls stay sequential (one client, one pace, one breaker), in parallel with arXiv.
         s2 = fetch_s2_task(plan.s2_ids, s2_source)

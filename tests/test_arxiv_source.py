@@ -422,3 +422,24 @@ def test_health_accumulates_over_calls(settings: Settings, standin: StandIn) -> 
     health = source.health
     assert (health.requests, health.retries, health.ok, health.not_found) == (3, 1, 2, 1)
     assert health.status == SourceStatus.UP
+
+
+def test_before_start_hook_runs_once_before_each_request_retries_included(
+    settings: Settings, standin: StandIn
+) -> None:
+    def arxiv_requests() -> int:
+        return sum(1 for logged in standin.requests if logged.service == "arxiv")
+
+    seen_before: list[int] = []  # requests the server had received when the hook ran
+    standin.inject("arxiv", Fault.http(503))
+    clock = FakeClock()
+    source = ArxivSource(
+        point_at(settings, standin, arxiv_cache_ttl_days=0),
+        clock=clock,
+        sleep=clock.sleep,
+        before_start=lambda: seen_before.append(arxiv_requests()),
+    )
+    result = source.fetch(["arxiv:2401.04088"])
+    assert result.health.requests == 2
+    assert seen_before == [0, 1]
+    assert arxiv_requests() == 2

@@ -39,6 +39,7 @@ def standin_env(standin: StandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("ENRICH_S2_PACE_SECONDS", "0")
     monkeypatch.setenv("ENRICH_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("ENRICH_REQUEST_TIMEOUT_SECONDS", "2")
+    monkeypatch.setenv("ENRICH_LIST_READ_RETRY_DELAY_SECONDS", "0")
     return standin
 
 
@@ -97,6 +98,7 @@ def test_run_with_nothing_reachable_exits_3_with_a_clear_message_and_a_snapshot(
         ENRICH_GITHUB_RAW_URL=CLOSED_URL,
         ENRICH_CACHE_DIR=str(tmp_path / "cache"),
         ENRICH_MAX_ATTEMPTS="1",
+        ENRICH_LIST_READ_RETRY_DELAY_SECONDS="0",
     )
     out = tmp_path / "out"
     enrich = Path(sys.executable).parent / "enrich"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from prefect import get_client
 from prefect.blocks.system import Secret
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 from prefect.client.schemas.objects import Artifact
+from prefect.exceptions import ObjectNotFound
 from prefect.states import Completed, Failed, State
 from pydantic import ValidationError
 
@@ -23,8 +25,10 @@ from enrich.pipeline import RunSummary
 from enrich.settings import Settings
 from enrich.standin import Fault, StandIn
 from flows.enrich_lists import (
+    ARXIV_RATE_LIMIT,
     ATTENTION_ARTIFACT_KEY,
     DEGRADED_STATE_NAME,
+    S2_RATE_LIMIT,
     SUMMARY_ARTIFACT_KEY,
     EnrichParameters,
     _worth_retrying,
@@ -46,6 +50,7 @@ def params_for(standin: StandIn, tmp_path: Path, **overrides: Any) -> EnrichPara
         "s2_api_url": standin.s2_url,
         "arxiv_pace_seconds": 0,
         "s2_pace_seconds": 0,
+        "list_read_retry_delay_seconds": 0,
         **overrides,
     }
     return EnrichParameters(**values)
@@ -139,6 +144,9 @@ def test_unreachable_services_end_failed_with_the_snapshot_written(
     messages = [record.getMessage() for record in run_log]
     assert any(message.startswith("Run failed:") for message in messages)
     assert any("Using the bundled copy of" in message for message in messages)
+    # An unreachable GitHub may pass on a second try: each read was retried once (no pause here).
+    retried = [message for message in messages if "- Retry 1/1 will start" in message]
+    assert len(retried) == len(DEFAULT_LISTS), messages
     assert "FAILED" in str(artifacts_of(state)[SUMMARY_ARTIFACT_KEY].data)
 
 
@@ -195,6 +203,64 @@ def test_a_missing_secret_block_fails_the_run_before_any_request(
     assert not (tmp_path / "out").exists()
 
 
+@pytest.fixture
+def no_rate_limits_after() -> Iterator[None]:
+    """Deletes the flow's global concurrency limits after the test (the server is shared)."""
+    yield
+    with get_client(sync_client=True) as client:
+        for name in (ARXIV_RATE_LIMIT, S2_RATE_LIMIT):
+            with contextlib.suppress(ObjectNotFound):
+                client.delete_global_concurrency_limit_by_name(name)
+
+
+def create_limits(limits: dict[str, float | None]) -> None:
+    """Creates global concurrency limits of 100 slots (name -> slot decay per second)."""
+    with get_client(sync_client=True) as client:
+        for name, decay in limits.items():
+            client.upsert_global_concurrency_limit_by_name(name, 100, slot_decay_per_second=decay)
+
+
+@pytest.mark.parametrize(
+    ("limits", "problem"),
+    [
+        ({}, "global concurrency limit 'arxiv-api' does not exist"),
+        ({ARXIV_RATE_LIMIT: 0.5}, "global concurrency limit 's2-api' does not exist"),
+        ({ARXIV_RATE_LIMIT: 0.5, S2_RATE_LIMIT: None}, "'s2-api' has no slot decay"),
+    ],
+)
+@pytest.mark.usefixtures("no_rate_limits_after")
+def test_global_rate_limits_without_a_usable_limit_fail_the_run_before_any_request(
+    standin: StandIn, tmp_path: Path, limits: dict[str, float | None], problem: str
+) -> None:
+    create_limits(limits)
+    state = enrich_lists(
+        params=params_for(standin, tmp_path, global_rate_limits=True), return_state=True
+    )
+    assert state.is_failed()
+    error = state.result(raise_on_failure=False)
+    assert isinstance(error, InputError) and problem in str(error), error
+    assert "prefect global-concurrency-limit" in str(error)  # says how to fix it
+    assert standin.count("arxiv") == 0 and standin.count("s2") == 0
+
+
+@pytest.mark.usefixtures("no_rate_limits_after")
+def test_global_rate_limits_take_one_slot_of_the_shared_limit_per_request(
+    standin: StandIn, tmp_path: Path
+) -> None:
+    # A slow decay, so the slots taken are still occupied when read back after the run.
+    create_limits({ARXIV_RATE_LIMIT: 0.001, S2_RATE_LIMIT: 0.001})
+    state = enrich_lists(
+        params=params_for(standin, tmp_path, global_rate_limits=True), return_state=True
+    )
+    assert summary_of(state).status == "ok"
+    with get_client(sync_client=True) as client:
+        arxiv_limit = client.read_global_concurrency_limit_by_name(ARXIV_RATE_LIMIT)
+        s2_limit = client.read_global_concurrency_limit_by_name(S2_RATE_LIMIT)
+    assert standin.count("arxiv") >= 1 and standin.count("s2") >= 1
+    assert arxiv_limit.active_slots == standin.count("arxiv")
+    assert s2_limit.active_slots == standin.count("s2")
+
+
 def test_parameters_are_typed_in_the_flow_schema_and_validated() -> None:
     schema = enrich_lists.parameters.model_dump()
     definition = schema["definitions"]["EnrichParameters"]
@@ -246,6 +312,7 @@ def test_an_invalid_environment_setting_is_an_input_error_naming_the_variable(
         (InputError("github:a/b: HTTP 429 Too Many Requests", url="u", status=429), True),
         (InputError("github:a/b: HTTP 404 Not Found", url="u", status=404), False),
         (InputError("x.md: no such file"), False),
+        (InputError("github:a/b: too large (more than 5 bytes)", url="u", permanent=True), False),
         (ValueError("bug"), False),
     ],
 )

@@ -215,6 +215,40 @@ def test_too_large_download(offline_settings: Settings) -> None:
 
 
 @pytest.mark.parametrize(
+    ("respond", "permanent"),
+    [
+        # Content-Length over the limit: refused before the body is read.
+        (lambda request: httpx.Response(200, content=b"x" * (MAX_LIST_BYTES + 1)), True),
+        # No Content-Length (chunked): refused while streaming.
+        (
+            lambda request: httpx.Response(200, content=iter([b"x" * MAX_LIST_BYTES, b"x"])),
+            True,
+        ),
+        (lambda request: httpx.Response(503, text="busy"), False),
+    ],
+    ids=["declared-too-large", "streamed-too-large", "http-503"],
+)
+def test_a_too_large_download_is_a_permanent_error_a_503_is_not(
+    offline_settings: Settings,
+    respond: Callable[[httpx.Request], httpx.Response],
+    permanent: bool,
+) -> None:
+    with pytest.raises(InputError) as info:
+        read_list("https://example.org/big.md", offline_settings, client=_client(respond))
+    assert info.value.url == "https://example.org/big.md"
+    assert info.value.permanent is permanent
+
+
+def test_an_unreachable_url_is_not_a_permanent_error(offline_settings: Settings) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    with pytest.raises(InputError) as info:
+        read_list("https://example.org/list.md", offline_settings, client=_client(handler))
+    assert info.value.permanent is False
+
+
+@pytest.mark.parametrize(
     "source",
     ["github:", "github:owner", "github:o/r:../../etc/passwd", "github:o/r@:x", "github:a b/c"],
 )

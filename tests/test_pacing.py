@@ -53,3 +53,40 @@ def test_breaker_opens_after_threshold_consecutive_failures_and_success_resets()
     breaker.record_failure("timeout")
     with pytest.raises(SourceDownError, match=r"s2 marked down.*timeout"):
         breaker.check()
+
+
+def test_before_start_is_called_once_per_request_start_after_the_local_pace() -> None:
+    clock = FakeClock(start=100.0)
+    calls: list[float] = []
+    pacer = Pacer(3.0, clock=clock, sleep=clock.sleep, before_start=lambda: calls.append(clock.now))
+    starts = []
+    for _ in range(3):
+        pacer.wait()
+        starts.append(clock.now)
+    # Called at each start, once, after the local pace has been waited for.
+    assert calls == [100.0, 103.0, 106.0]
+    assert calls == starts
+
+
+def test_time_blocked_in_before_start_counts_as_waited_and_towards_the_interval() -> None:
+    clock = FakeClock(start=100.0)
+
+    def shared_limit_busy() -> None:
+        clock.now += 5.0  # another worker holds the shared slot for 5 s
+
+    pacer = Pacer(3.0, clock=clock, sleep=clock.sleep, before_start=shared_limit_busy)
+    assert pacer.wait() == pytest.approx(5.0)
+    assert clock.now == 105.0
+    # The local interval runs from the real start (105), not from when wait() was called.
+    clock.now += 1.0
+    assert pacer.wait() == pytest.approx(2.0 + 5.0)
+    assert pacer.waited == pytest.approx(12.0)
+
+
+def test_an_error_in_before_start_reaches_the_caller() -> None:
+    def limit_missing() -> None:
+        raise RuntimeError("limit 'x' does not exist")
+
+    pacer = Pacer(0.0, before_start=limit_missing)
+    with pytest.raises(RuntimeError, match="does not exist"):
+        pacer.wait()

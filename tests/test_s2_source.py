@@ -841,3 +841,26 @@ def test_title_queries_sharing_a_key_must_agree(
             [TitleQuery(key="k", title="Mixtral of Experts"), TitleQuery(key="k", title="Other")]
         )
     assert standin.count("s2") == 0
+
+
+def test_before_start_hook_runs_once_before_each_request_retries_included(
+    standin: StandIn, keyed_settings: Settings, clock: FakeClock
+) -> None:
+    def s2_requests() -> int:
+        return sum(1 for logged in standin.requests if logged.service == "s2")
+
+    seen_before: list[int] = []  # requests the server had received when the hook ran
+    standin.inject("s2", Fault.http(503))
+    source = SemanticScholarSource(
+        keyed_settings,
+        clock=clock,
+        sleep=clock.sleep,
+        before_start=lambda: seen_before.append(s2_requests()),
+    )
+    try:
+        result = source.fetch([MIXTRAL])
+    finally:
+        source.close()
+    assert result.health.requests == 2
+    assert seen_before == [0, 1]
+    assert s2_requests() == 2
