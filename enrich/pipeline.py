@@ -47,7 +47,7 @@ from enrich.pacing import BeforeStart
 from enrich.records import LookupPlan, plan_lookups, plan_suggestions
 from enrich.s2_source import SemanticScholarSource
 from enrich.settings import Settings
-from enrich.snapshot import RunInput, build_snapshot, load_latest, write_snapshot
+from enrich.snapshot import RunInput, build_snapshot, load_latest, output_lock, write_snapshot
 
 __all__ = [
     "ARXIV",
@@ -262,15 +262,18 @@ def publish_snapshot(run: RunInput, out_dir: Path, *, lock_timeout: float = 0.0)
     Raises :class:`OutputError` when it cannot be written, including when ``<out_dir>/latest``
     cannot be read (the run's work is done by then: that is not bad input to the run).
     """
-    try:
-        previous = load_latest(out_dir)
-    except InputError as error:
-        raise OutputError(
-            f"cannot compare with the previous snapshot: {error}; move {out_dir / 'latest'} "
-            "aside to start a new history"
-        ) from None
-    snapshot = build_snapshot(run, previous)
-    path = write_snapshot(snapshot, out_dir, lock_timeout=lock_timeout)
+    # The lock is held from reading `latest` to replacing it, so a run that waited for another
+    # one (lock_timeout) compares with the snapshot that run wrote instead of failing.
+    with output_lock(out_dir, lock_timeout):
+        try:
+            previous = load_latest(out_dir)
+        except InputError as error:
+            raise OutputError(
+                f"cannot compare with the previous snapshot: {error}; move "
+                f"{out_dir / 'latest'} aside to start a new history"
+            ) from None
+        snapshot = build_snapshot(run, previous)
+        path = write_snapshot(snapshot, out_dir, lock_timeout=lock_timeout)
     return RunReport(snapshot=snapshot, path=path)
 
 

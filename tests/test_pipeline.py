@@ -300,6 +300,39 @@ def test_an_unreadable_previous_snapshot_fails_the_write_not_the_input(tmp_path:
     assert not (tmp_path / "snapshots" / "run-1").exists()
 
 
+def test_a_run_that_waits_for_the_lock_compares_with_the_snapshot_written_meanwhile(
+    tmp_path: Path,
+) -> None:
+    """Two runs on one output directory: the second waits (lock_timeout), then builds against
+    the first one's snapshot; it neither interleaves nor fails with "another run wrote"."""
+    import threading
+
+    from enrich.snapshot import output_lock
+
+    rows = [paper_builders.extracted("alpha", paper_builders.entry("alpha", 1, "Mixtral"))]
+    first = paper_builders.run_input("run-1", rows)
+    second = paper_builders.run_input("run-2", rows)
+    holding = threading.Event()
+    release = threading.Event()
+    written: list[Path] = []
+
+    def first_run() -> None:
+        with output_lock(tmp_path):
+            holding.set()
+            release.wait(10)
+            written.append(pipeline.publish_snapshot(first, tmp_path).path)
+
+    thread = threading.Thread(target=first_run)
+    thread.start()
+    assert holding.wait(10)
+    threading.Timer(0.3, release.set).start()
+    report = pipeline.publish_snapshot(second, tmp_path, lock_timeout=10)
+    thread.join(10)
+    assert written == [tmp_path / "snapshots" / "run-1"]
+    assert report.snapshot.manifest.previous_run_id == "run-1"
+    assert (tmp_path / "latest").resolve() == (tmp_path / "snapshots" / "run-2").resolve()
+
+
 def test_two_lists_with_one_slug_are_refused_before_anything_is_read(
     settings: Settings, tmp_path: Path
 ) -> None:
