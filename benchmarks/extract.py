@@ -14,7 +14,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 
-from enrich.extract import extract_entries
+from enrich.lists.extract import extract_entries
 
 TARGET_SECONDS = 2.0
 TARGET_MB = 300.0

@@ -45,18 +45,18 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from enrich.cache import MetadataCache
-from enrich.lists_config import ListSpec, bundled_list_path
+from enrich.lists.config import ListSpec, bundled_list_path
 from enrich.models import ArxivRecord, SourceHealth
+from enrich.papers.records import LookupPlan, plan_lookups
 from enrich.pipeline import read_lists
-from enrich.records import LookupPlan, plan_lookups
-from enrich.s2_source import BATCH_LIMIT as S2_BATCH_SIZE
-from enrich.s2_source import UnsupportedIdError, to_s2_id
 from enrich.settings import Settings
+from enrich.sources.cache import MetadataCache
+from enrich.sources.s2 import BATCH_LIMIT as S2_BATCH_SIZE
+from enrich.sources.s2 import UnsupportedIdError, to_s2_id
 from enrich.standin import StandIn
 from enrich.standin.catalog import Catalog
 
-#: arXiv ids per query (enrich.arxiv_source.BATCH_SIZE; arXiv answers 414 to much longer URLs).
+#: arXiv ids per query (enrich.sources.arxiv.BATCH_SIZE; arXiv answers 414 to much longer URLs).
 ARXIV_BATCH_SIZE = 100
 #: The services' own limits: arXiv one request every 3 s, S2 (with a key) one per second.
 ARXIV_PACE_SECONDS = 3.0

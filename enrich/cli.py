@@ -126,7 +126,7 @@ def _check_sources(params: EnrichParameters) -> None:
     """Fail fast, before Prefect starts, on list sources that can never be read and on invalid
     settings in the environment."""
     from enrich.errors import InputError
-    from enrich.lists import parse_github_spec
+    from enrich.lists.read import parse_github_spec
 
     params.settings()
     for spec in params.list_specs():
@@ -296,7 +296,7 @@ def demo(
 
     Prints where the snapshot is and the run summary. Exit statuses as for `enrich run`.
     """
-    from enrich.lists_config import DEFAULT_LISTS
+    from enrich.lists.config import DEFAULT_LISTS
     from enrich.standin import StandIn
     from flows.enrich_lists import EnrichParameters
 
@@ -346,8 +346,8 @@ def extract(
     from pydantic import ValidationError
 
     from enrich.errors import InputError
-    from enrich.extract import extract_list
-    from enrich.lists import read_list
+    from enrich.lists.extract import extract_list
+    from enrich.lists.read import read_list
     from enrich.settings import Settings
 
     try:
@@ -432,8 +432,8 @@ def diff(
     Exit status: 0 (with or without changes), 2 a snapshot cannot be read.
     """
     from enrich.errors import InputError
-    from enrich.history import diff_snapshots, format_diff
-    from enrich.snapshot import load_snapshot
+    from enrich.publish.history import diff_snapshots, format_diff
+    from enrich.publish.snapshot import load_snapshot
 
     try:
         before = load_snapshot(_resolve_snapshot(old, out))

@@ -306,7 +306,7 @@ class Manifest(Model):
 
 
 class Snapshot(Model):
-    """Everything one run publishes (written by :func:`enrich.snapshot.write_snapshot`)."""
+    """Everything one run publishes (written by :func:`enrich.publish.snapshot.write_snapshot`)."""
 
     manifest: Manifest
     papers: list[PaperRecord]

@@ -2,7 +2,7 @@
 
 Stages: list text -> :class:`Entry` (extract) -> identifiers (:class:`Identifiers`) ->
 source records (:class:`ArxivRecord`, :class:`S2Record` inside :class:`SourceResult`) ->
-paper records and snapshot files (see :mod:`enrich.records`, :mod:`enrich.snapshot`).
+paper records and snapshot files (see :mod:`enrich.papers.records`, :mod:`enrich.publish.snapshot`).
 
 Identifier conventions: inside :class:`Identifiers` ids are bare and normalized
 (``2401.04088``, ``hep-th/9901001``, ``10.1145/3219819.3220007``, ``PQ2zoIZqvm``, ``P19-1103``);

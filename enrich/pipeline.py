@@ -18,7 +18,6 @@ from pathlib import Path
 
 from pydantic import Field
 
-from enrich.arxiv_source import ArxivSource
 from enrich.contract import (
     Counts,
     FlagKind,
@@ -28,9 +27,9 @@ from enrich.contract import (
     Snapshot,
 )
 from enrich.errors import InputError, OutputError
-from enrich.extract import extract_list
-from enrich.lists import ListText, list_slug, read_list
-from enrich.lists_config import ListSpec, require_distinct_slugs
+from enrich.lists.config import ListSpec, require_distinct_slugs
+from enrich.lists.extract import extract_list
+from enrich.lists.read import ListText, list_slug, read_list
 from enrich.models import (
     ArxivRecord,
     ExtractedList,
@@ -43,11 +42,18 @@ from enrich.models import (
     SourceStatus,
     TitleQuery,
 )
-from enrich.pacing import BeforeStart
-from enrich.records import LookupPlan, plan_lookups, plan_suggestions
-from enrich.s2_source import SemanticScholarSource
+from enrich.papers.records import LookupPlan, plan_lookups, plan_suggestions
+from enrich.publish.snapshot import (
+    RunInput,
+    build_snapshot,
+    load_latest,
+    output_lock,
+    write_snapshot,
+)
 from enrich.settings import Settings
-from enrich.snapshot import RunInput, build_snapshot, load_latest, output_lock, write_snapshot
+from enrich.sources.arxiv import ArxivSource
+from enrich.sources.pacing import BeforeStart
+from enrich.sources.s2 import SemanticScholarSource
 
 __all__ = [
     "ARXIV",

@@ -1,8 +1,8 @@
 """Title normalization, the one definition used wherever two titles are compared.
 
-Used by :mod:`enrich.s2_source` to accept or reject a Semantic Scholar title match and by
-:mod:`enrich.checks` for its title-mismatch checks, so that both agree on what "the same title"
-means.
+Used by :mod:`enrich.sources.s2` to accept or reject a Semantic Scholar title match and by
+:mod:`enrich.papers.checks` for its title-mismatch checks, so that both agree on what "the
+same title" means.
 """
 
 from __future__ import annotations

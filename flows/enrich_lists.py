@@ -31,15 +31,15 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from enrich import pipeline
 from enrich.errors import InputError
-from enrich.lists import ListText
-from enrich.lists_config import ListSpec, resolve_list_specs
+from enrich.lists.config import ListSpec, resolve_list_specs
+from enrich.lists.read import ListText
 from enrich.models import ArxivRecord, ExtractedList, S2Record, SourceResult, TitleQuery
-from enrich.pacing import BeforeStart
+from enrich.papers.records import LookupPlan, plan_lookups, plan_suggestions
 from enrich.pipeline import RunReport, RunSummary
-from enrich.records import LookupPlan, plan_lookups, plan_suggestions
-from enrich.s2_source import SemanticScholarSource
+from enrich.publish.snapshot import ListFailure, RunInput
 from enrich.settings import Settings
-from enrich.snapshot import ListFailure, RunInput
+from enrich.sources.pacing import BeforeStart
+from enrich.sources.s2 import SemanticScholarSource
 
 FLOW_NAME = "enrich-lists"
 DEPLOYMENT_NAME = "nightly"

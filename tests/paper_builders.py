@@ -31,7 +31,7 @@ from enrich.models import (
     SourceResult,
     SourceStatus,
 )
-from enrich.snapshot import RunInput
+from enrich.publish.snapshot import RunInput
 
 T0 = dt.datetime(2026, 1, 1, 3, 0, tzinfo=dt.UTC)
 

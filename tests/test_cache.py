@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from enrich.cache import MetadataCache
 from enrich.models import ArxivRecord, Author
+from enrich.sources.cache import MetadataCache
 
 T0 = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
 
@@ -92,7 +92,7 @@ def test_failed_write_keeps_the_previous_entry_and_cleans_up(
     def broken_replace(src: str, dst: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("enrich.cache.os.replace", broken_replace)
+    monkeypatch.setattr("enrich.sources.cache.os.replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
         cache.put("arxiv:2401.04088", record(), T0 + dt.timedelta(hours=1))
     monkeypatch.undo()
@@ -105,7 +105,7 @@ def test_corrupt_entry_is_a_logged_miss(tmp_path: Path, caplog: pytest.LogCaptur
     cache, _ = make_cache(tmp_path)
     cache.put("arxiv:2401.04088", record(), T0)
     cache.path_for("arxiv:2401.04088").write_text('{"key": "arxiv:2401.04088", "rec', "utf-8")
-    with caplog.at_level(logging.WARNING, logger="enrich.cache"):
+    with caplog.at_level(logging.WARNING, logger="enrich.sources.cache"):
         assert cache.get("arxiv:2401.04088", ArxivRecord) is None
     assert "treating it as a miss" in caplog.text
 

@@ -9,7 +9,16 @@ from typing import Any
 import pytest
 from paper_builders import T0, arxiv_record, entry, failed, not_found, ok
 
-from enrich.checks import (
+from enrich.contract import (
+    Appearance,
+    FieldOrigin,
+    FieldSource,
+    FlagKind,
+    PaperIds,
+    PaperRecord,
+)
+from enrich.models import Entry, EntryKind
+from enrich.papers.checks import (
     EntryEvidence,
     check_entries,
     fix_mojibake,
@@ -20,15 +29,6 @@ from enrich.checks import (
     title_describes,
     title_key,
 )
-from enrich.contract import (
-    Appearance,
-    FieldOrigin,
-    FieldSource,
-    FlagKind,
-    PaperIds,
-    PaperRecord,
-)
-from enrich.models import Entry, EntryKind
 
 REPO = Path(__file__).resolve().parents[1]
 SEED_TRUTH = REPO / "tests" / "data" / "lists" / "truth" / "seed_001.json"

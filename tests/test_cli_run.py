@@ -20,7 +20,7 @@ from enrich.cli import (
     _StatusFromRunLogs,
     app,
 )
-from enrich.lists_config import DEFAULT_LISTS
+from enrich.lists.config import DEFAULT_LISTS
 from enrich.standin import Fault, StandIn
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

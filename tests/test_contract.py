@@ -36,7 +36,7 @@ from enrich.contract import (
     json_schemas,
 )
 from enrich.models import Author, Link, ListInfo, SourceHealth
-from enrich.snapshot import build_snapshot, write_snapshot
+from enrich.publish.snapshot import build_snapshot, write_snapshot
 
 README = SCHEMA_DIR.parent / "README.md"
 DOCUMENTED_MODELS: list[type[BaseModel]] = [

@@ -25,8 +25,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from enrich.extract import extract_entries, extract_list, list_title
-from enrich.lists import ListText
+from enrich.lists.extract import extract_entries, extract_list, list_title
+from enrich.lists.read import ListText
 from enrich.models import Entry, EntryKind, ListInfo
 
 DATA = Path(__file__).parent / "data" / "lists"

@@ -20,7 +20,7 @@ from prefect.states import Completed, Failed, State
 from pydantic import ValidationError
 
 from enrich.errors import InputError
-from enrich.lists_config import DEFAULT_LISTS
+from enrich.lists.config import DEFAULT_LISTS
 from enrich.pipeline import RunSummary
 from enrich.settings import Settings
 from enrich.standin import Fault, StandIn

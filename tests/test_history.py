@@ -25,15 +25,15 @@ from typer.testing import CliRunner
 from enrich.cli import app
 from enrich.contract import FieldOrigin, FlagKind, RunStatus, Snapshot
 from enrich.errors import OutputError
-from enrich.history import (
+from enrich.models import ExtractedList, SourceStatus
+from enrich.papers.records import reconcile
+from enrich.publish.history import (
     carry_forward,
     diff_snapshots,
     format_diff,
     updated_history,
 )
-from enrich.models import ExtractedList, SourceStatus
-from enrich.records import reconcile
-from enrich.snapshot import build_snapshot, write_snapshot
+from enrich.publish.snapshot import build_snapshot, write_snapshot
 
 MIXTRAL = "Mixtral of Experts"
 MISTRAL = "Mistral 7B"

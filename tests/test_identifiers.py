@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from enrich.identifiers import IdKind, ParsedLink, normalize_id, parse_link, split_paper_id
+from enrich.lists.identifiers import IdKind, ParsedLink, normalize_id, parse_link, split_paper_id
 
 # (link as written, expected canonical paper id)
 URL_FORMS = [

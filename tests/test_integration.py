@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from enrich.lists_config import DEFAULT_LISTS
-from enrich.snapshot import load_snapshot
+from enrich.lists.config import DEFAULT_LISTS
+from enrich.publish.snapshot import load_snapshot
 from enrich.standin import StandIn
 from flows.enrich_lists import NIGHTLY_CRON, NIGHTLY_TIMEZONE
 

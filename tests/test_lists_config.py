@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from enrich.errors import InputError
-from enrich.lists import list_slug, read_list
-from enrich.lists_config import (
+from enrich.lists.config import (
     DEFAULT_LISTS,
     ListSpec,
     bundled_list_path,
@@ -16,6 +15,7 @@ from enrich.lists_config import (
     load_lists_file,
     resolve_list_specs,
 )
+from enrich.lists.read import list_slug, read_list
 from enrich.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -6,7 +6,7 @@ import pytest
 from fake_clock import FakeClock
 
 from enrich.errors import SourceDownError
-from enrich.pacing import CircuitBreaker, Pacer
+from enrich.sources.pacing import CircuitBreaker, Pacer
 
 
 def test_first_request_does_not_wait_and_later_ones_keep_the_interval() -> None:

@@ -13,8 +13,8 @@ import pytest
 from enrich import pipeline
 from enrich.contract import FlagKind, RunStatus
 from enrich.errors import InputError, OutputError
-from enrich.lists import list_slug
-from enrich.lists_config import DEFAULT_LISTS, ListSpec
+from enrich.lists.config import DEFAULT_LISTS, ListSpec
+from enrich.lists.read import list_slug
 from enrich.models import (
     Outcome,
     OutcomeStatus,
@@ -23,8 +23,8 @@ from enrich.models import (
     SourceResult,
     SourceStatus,
 )
+from enrich.publish.snapshot import build_snapshot
 from enrich.settings import Settings
-from enrich.snapshot import build_snapshot
 from enrich.standin import StandIn
 
 #: A port nothing listens on: connections are refused at once, like an unreachable service.
@@ -307,7 +307,7 @@ def test_a_run_that_waits_for_the_lock_compares_with_the_snapshot_written_meanwh
     the first one's snapshot; it neither interleaves nor fails with "another run wrote"."""
     import threading
 
-    from enrich.snapshot import output_lock
+    from enrich.publish.snapshot import output_lock
 
     rows = [paper_builders.extracted("alpha", paper_builders.entry("alpha", 1, "Mixtral"))]
     first = paper_builders.run_input("run-1", rows)

@@ -18,17 +18,17 @@ from paper_builders import (
     s2_record,
 )
 
-from enrich.checks import title_key
 from enrich.contract import FieldOrigin, FlagKind, LookupState
 from enrich.models import EntryKind, TitleQuery
-from enrich.records import (
+from enrich.papers.checks import title_key
+from enrich.papers.records import (
     plan_lookups,
     plan_suggestions,
     previous_entry_key,
     reconcile,
     title_suggestions,
 )
-from enrich.snapshot import build_snapshot
+from enrich.publish.snapshot import build_snapshot
 
 MIXTRAL = "Mixtral of Experts"
 QMOE = "QMoE: Practical Sub-1-Bit Compression of Trillion-Parameter Models"

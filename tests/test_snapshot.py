@@ -29,10 +29,9 @@ from paper_builders import (
 from enrich import pipeline
 from enrich.contract import FlagKind, RunStatus, Snapshot
 from enrich.errors import InputError, OutputError
-from enrich.history import read_history
-from enrich.lists_config import ListSpec
-from enrich.settings import Settings
-from enrich.snapshot import (
+from enrich.lists.config import ListSpec
+from enrich.publish.history import read_history
+from enrich.publish.snapshot import (
     ListFailure,
     build_snapshot,
     load_latest,
@@ -40,6 +39,7 @@ from enrich.snapshot import (
     output_lock,
     write_snapshot,
 )
+from enrich.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 SEED_000 = REPO / "tests" / "data" / "lists" / "000_9cd65308fa97601f.txt"
@@ -219,7 +219,7 @@ def test_a_damaged_snapshot_is_reported_with_the_file_at_fault(tmp_path: Path) -
 HOLD_LOCK = """
 import sys
 from pathlib import Path
-from enrich.snapshot import output_lock
+from enrich.publish.snapshot import output_lock
 with output_lock(Path(sys.argv[1])):
     print("LOCKED", flush=True)
     sys.stdin.readline()
@@ -292,7 +292,7 @@ WRITE_AND_STALL = """
 import sys, time
 from pathlib import Path
 from enrich.contract import Snapshot
-from enrich.snapshot import write_snapshot
+from enrich.publish.snapshot import write_snapshot
 snapshot = Snapshot.model_validate_json(Path(sys.argv[1]).read_text(encoding="utf-8"))
 stop_after = sys.argv[3]
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from enrich.errors import InputError
-from enrich.lists import MAX_LIST_BYTES, list_slug, parse_github_spec, read_list
+from enrich.lists.read import MAX_LIST_BYTES, list_slug, parse_github_spec, read_list
 from enrich.settings import Settings
 
 SEED = Path(__file__).parent / "data" / "lists" / "000_9cd65308fa97601f.txt"

@@ -3,7 +3,7 @@ and the diff of two snapshots.
 
 Carry-forward: when a source failed (or is disabled) for a paper, each field that source gave in
 the previous snapshot keeps its previous value, marked ``stale`` with the date it was last fresh
-(:class:`enrich.contract.FieldSource`). Precedence (:data:`enrich.records.FIELD_PRECEDENCE`)
+(:class:`enrich.contract.FieldSource`). Precedence (:data:`enrich.papers.records.FIELD_PRECEDENCE`)
 still holds: a field's kept value from a better source wins over a fresh one from a lesser source
 (in an arXiv outage the title stays arXiv's, not S2's spelling), so values do not flip between
 sources from run to run. A fresh value of the field's best source is never replaced.
@@ -19,7 +19,6 @@ from typing import Any
 
 from pydantic import Field
 
-from enrich.checks import title_key
 from enrich.contract import (
     HISTORY_COLUMNS,
     FieldOrigin,
@@ -31,7 +30,8 @@ from enrich.contract import (
 )
 from enrich.errors import OutputError
 from enrich.models import Model
-from enrich.records import FIELD_PRECEDENCE, merge_author_ids, previous_entry_key
+from enrich.papers.checks import title_key
+from enrich.papers.records import FIELD_PRECEDENCE, merge_author_ids, previous_entry_key
 
 #: Lookup states in which a source could not refresh a paper's values.
 _NOT_REFRESHED = (LookupState.FAILED, LookupState.DISABLED)
@@ -51,7 +51,7 @@ _DIFFED_FIELDS = (
 
 
 def remembered_entries(previous: Snapshot | None) -> dict[str, str]:
-    """:func:`enrich.records.previous_entry_key` -> paper id, for every resolved previous row."""
+    """Map :func:`enrich.papers.records.previous_entry_key` -> paper id, each resolved old row."""
     if previous is None:
         return {}
     return {

@@ -19,10 +19,10 @@ import arxiv
 import pytest
 from fake_clock import FakeClock
 
-from enrich.arxiv_source import ABSENT, MALFORMED, REJECTED, ArxivSource, normalize_arxiv_id
-from enrich.cache import MetadataCache
 from enrich.models import OutcomeStatus, SourceStatus
 from enrich.settings import Settings
+from enrich.sources.arxiv import ABSENT, MALFORMED, REJECTED, ArxivSource, normalize_arxiv_id
+from enrich.sources.cache import MetadataCache
 from enrich.standin import Fault, StandIn, responses
 
 REAL = ["2401.04088", "2401.15947", "2210.15257", "1701.06538", "2204.07675"]

@@ -8,12 +8,12 @@ Two steps around the source calls:
 2. :func:`reconcile` groups the entries of all lists into one :class:`PaperRecord` per paper,
    keyed by a canonical id, and merges the sources' fields by precedence (:data:`FIELD_PRECEDENCE`),
    recording which source gave each field and when. Carry-forward of values a failed source could
-   not refresh is :func:`enrich.history.carry_forward`'s job.
+   not refresh is :func:`enrich.publish.history.carry_forward`'s job.
 
 Decision on non-paper entries (course, book, ...): an entry of any kind that carries a paper id
 (e.g. the Springer book's DOI) is looked up and becomes a record, because the id names a citable
 work; entries without an id are title-matched only when their kind is ``paper``. Checks apply to
-papers only (:func:`enrich.checks.check_entries`).
+papers only (:func:`enrich.papers.checks.check_entries`).
 
 Only the first id of each kind in a row is used: a row describes one paper, and a second arXiv
 link in a row is usually a companion paper, not the one the row names.
@@ -27,7 +27,6 @@ from typing import Any
 
 from pydantic import Field
 
-from enrich.checks import EntryEvidence, title_describes, title_key
 from enrich.contract import (
     Appearance,
     FieldOrigin,
@@ -51,7 +50,8 @@ from enrich.models import (
     SourceStatus,
     TitleQuery,
 )
-from enrich.s2_source import to_s2_id
+from enrich.papers.checks import EntryEvidence, title_describes, title_key
+from enrich.sources.s2 import to_s2_id
 from enrich.titles import normalize_title
 
 #: Which sources may give each record field, best first. ``author_ids`` is the S2 author id set
@@ -108,7 +108,7 @@ def arxiv_key(entry: Entry) -> str | None:
 
 def s2_key(entry: Entry) -> str | None:
     """The S2 lookup key of an entry: its first arXiv, DOI or ACL id, else a paper URL on a host
-    S2 accepts (:data:`enrich.s2_source.URL_ID_HOSTS`)."""
+    S2 accepts (:data:`enrich.sources.s2.URL_ID_HOSTS`)."""
     ids = entry.ids
     if ids.arxiv:
         return f"arxiv:{ids.arxiv[0]}"
@@ -192,7 +192,7 @@ def plan_suggestions(
     A row is mismatched when its title describes none of the titles the sources gave for its
     link. Left out: keys already answered in ``titles``, and rows whose title is exactly the
     title one fetched paper's record will carry (found among the records by
-    :func:`enrich.checks.suggested_id_for`). The result is sorted by key.
+    :func:`enrich.papers.checks.suggested_id_for`). The result is sorted by key.
     """
     fetched_papers = _papers_by_title(arxiv, s2, titles)
     queries: dict[str, TitleQuery] = {}
@@ -224,7 +224,7 @@ def _papers_by_title(
 
     A record's title is arXiv's when arXiv gave one (:data:`FIELD_PRECEDENCE`), so the S2 title
     of a paper arXiv also gave is left out: a row written with S2's spelling of it would not
-    find the record by exact title in :func:`enrich.checks.suggested_id_for`. Title matches
+    find the record by exact title in :func:`enrich.papers.checks.suggested_id_for`. Title matches
     count too, so that two papers with one title are never taken for one.
     """
     papers: dict[str, set[str]] = {}

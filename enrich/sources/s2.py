@@ -27,8 +27,9 @@ https://github.com/danielnsilva/semanticscholar, ``semanticscholar/ApiRequester.
     calls ``logging.basicConfig``.
 
   So requests go through one :class:`httpx.Client` owned by :class:`SemanticScholarSource`:
-  paced by :class:`enrich.pacing.Pacer`, retried by tenacity with jittered exponential back-off
-  bounded by attempts and total time, cut off by :class:`enrich.pacing.CircuitBreaker`.
+  paced by :class:`enrich.sources.pacing.Pacer`, retried by tenacity with jittered exponential
+  back-off bounded by attempts and total time, cut off by
+  :class:`enrich.sources.pacing.CircuitBreaker`.
 
 S2 facts relied on (https://api.semanticscholar.org/api-docs/graph):
 
@@ -73,8 +74,8 @@ from enrich.models import (
     SourceStatus,
     TitleQuery,
 )
-from enrich.pacing import BeforeStart, CircuitBreaker, Clock, Pacer, Sleep
 from enrich.settings import Settings
+from enrich.sources.pacing import BeforeStart, CircuitBreaker, Clock, Pacer, Sleep
 from enrich.titles import normalize_title, titles_agree
 
 __all__ = [

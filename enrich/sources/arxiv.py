@@ -41,9 +41,8 @@ import arxiv
 import requests
 from tenacity import RetryCallState, Retrying, retry_if_exception
 
-from enrich.cache import MetadataCache, utc_now
 from enrich.errors import RateLimitedError, SourceDownError, SourceError
-from enrich.identifiers import normalize_id
+from enrich.lists.identifiers import normalize_id
 from enrich.models import (
     ArxivRecord,
     Author,
@@ -53,8 +52,9 @@ from enrich.models import (
     SourceResult,
     SourceStatus,
 )
-from enrich.pacing import BeforeStart, CircuitBreaker, Clock, Pacer, Sleep
 from enrich.settings import Settings
+from enrich.sources.cache import MetadataCache, utc_now
+from enrich.sources.pacing import BeforeStart, CircuitBreaker, Clock, Pacer, Sleep
 
 logger = logging.getLogger(__name__)
 
@@ -79,8 +79,8 @@ def normalize_arxiv_id(raw: str) -> str | None:
     """``2401.04088``, ``arxiv:2401.04088v2``, ``hep-th/9901001`` -> the unversioned id, or None.
 
     None means the text is not a well-formed arXiv identifier (grammar in
-    :mod:`enrich.identifiers`, https://info.arxiv.org/help/arxiv_identifier.html), so sending it
-    would turn its whole batch into HTTP 400.
+    :mod:`enrich.lists.identifiers`, https://info.arxiv.org/help/arxiv_identifier.html), so
+    sending it would turn its whole batch into HTTP 400.
     """
     text = raw.strip()
     paper_id = normalize_id(text if _PREFIX.match(text) else f"arxiv:{text}")

@@ -31,7 +31,6 @@ import filelock
 import pandas as pd
 from pydantic import ValidationError
 
-from enrich.checks import EntryEvidence, check_entries
 from enrich.contract import (
     PAPER_TABLE_COLUMNS,
     Counts,
@@ -52,7 +51,6 @@ from enrich.contract import (
     to_jsonable,
 )
 from enrich.errors import InputError, OutputError
-from enrich.history import carry_forward, list_changes, remembered_entries, updated_history
 from enrich.models import (
     ArxivRecord,
     EntryKind,
@@ -62,7 +60,9 @@ from enrich.models import (
     S2Record,
     SourceResult,
 )
-from enrich.records import reconcile, title_suggestions
+from enrich.papers.checks import EntryEvidence, check_entries
+from enrich.papers.records import reconcile, title_suggestions
+from enrich.publish.history import carry_forward, list_changes, remembered_entries, updated_history
 
 __all__ = [
     "ListFailure",

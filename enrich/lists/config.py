@@ -23,7 +23,7 @@ from pathlib import Path
 from pydantic import Field, ValidationError, field_validator
 
 from enrich.errors import InputError
-from enrich.lists import list_slug
+from enrich.lists.read import list_slug
 from enrich.models import Model
 
 #: The file ``enrich run`` reads when no list is named on the command line.

@@ -6,7 +6,7 @@ agrees with every flag: they forgive case, punctuation, LaTeX markup, mojibake, 
 forms, shortened titles, a model name that is the paper's acronym, text pasted twice and small
 wording changes between versions; they flag a row whose words are about another paper, and a
 row whose name contradicts the name its title gives the paper (see :func:`name_contradicts`).
-The comparisons are also used by :func:`enrich.records.plan_suggestions`, which is why the
+The comparisons are also used by :func:`enrich.papers.records.plan_suggestions`, which is why the
 checks' input model, :class:`EntryEvidence`, is defined here rather than in records.
 
 Title normalization itself is :func:`enrich.titles.normalize_title` (shared with the S2 title
@@ -43,7 +43,8 @@ _TYPO_RATIO = 0.9
 class EntryEvidence(Model):
     """What the lookups said about one list entry: the input of the checks.
 
-    Built by :func:`enrich.records.reconcile`; ``paper_id`` is the record the entry resolves to.
+    Built by :func:`enrich.papers.records.reconcile`; ``paper_id`` is the record the entry
+    resolves to.
     """
 
     list_name: str

@@ -28,8 +28,8 @@ from pydantic import SecretStr
 from semanticscholar import SemanticScholar
 
 from enrich.models import OutcomeStatus, SourceStatus, TitleQuery
-from enrich.s2_source import BATCH_LIMIT, SemanticScholarSource, to_s2_id
 from enrich.settings import Settings
+from enrich.sources.s2 import BATCH_LIMIT, SemanticScholarSource, to_s2_id
 from enrich.standin import Fault, StandIn
 from enrich.standin.catalog import DATA_FILE, Catalog
 
@@ -502,7 +502,7 @@ def test_trap_client_calls_logging_basicconfig__the_source_leaves_logging_alone(
     probe = (
         "import logging\n"
         "from enrich.settings import Settings\n"
-        "from enrich.s2_source import SemanticScholarSource\n"
+        "from enrich.sources.s2 import SemanticScholarSource\n"
         "SemanticScholarSource(Settings.from_env({}, s2_api_key='k')).close()\n"
         "print(len(logging.getLogger().handlers))\n"
         "from semanticscholar import SemanticScholar\n"

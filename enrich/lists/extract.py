@@ -31,8 +31,8 @@ from html.parser import HTMLParser
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from enrich.identifiers import ID_KINDS, IdKind, parse_link
-from enrich.lists import ListText
+from enrich.lists.identifiers import ID_KINDS, IdKind, parse_link
+from enrich.lists.read import ListText
 from enrich.models import Entry, EntryKind, ExtractedList, Identifiers, Link, LinkRole
 
 __all__ = ["extract_entries", "extract_list", "list_title"]

@@ -1,0 +1,1 @@
+"""Stage 1: list text -> entries -> identifiers (reading, configuration, extraction)."""

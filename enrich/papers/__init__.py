@@ -1,0 +1,1 @@
+"""Stage 3: source records -> paper records (reconciliation and checks)."""

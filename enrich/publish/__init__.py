@@ -1,0 +1,1 @@
+"""Stage 4: paper records -> snapshot files (snapshots, history)."""

@@ -1,0 +1,1 @@
+"""Stage 2: identifiers -> source records (arXiv, Semantic Scholar; pacing and cache)."""
