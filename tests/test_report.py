@@ -172,6 +172,7 @@ def test_a_paper_row_shows_its_record_change_and_history(demo: Path) -> None:
     )
     assert len((spark.find("polyline").attrs["points"] or "").split()) == 2
     assert [a.words() for a in lists.find_all("a")] == ["beta"]  # the other list is a link
+    assert lists.words() == "this list beta"
     assert flags.find("a").words() == "published since"
     assert flags.find("a").attrs["href"] == "#row-1"
     assert page.by_id("row-1")

@@ -11,17 +11,17 @@ from enrich.publish.report.charts import (
     SPARK_HEIGHT,
     SPARK_WIDTH,
     Run,
+    Timeline,
     line_chart,
     nice_ceiling,
-    run_label,
     sparkline,
 )
 
 DAY0 = dt.datetime(2026, 1, 1, 3, 0, tzinfo=dt.UTC)
 
 
-def runs(*days: float) -> list[Run]:
-    return [Run(f"run-{i}", DAY0 + dt.timedelta(days=d)) for i, d in enumerate(days)]
+def runs(*days: float) -> Timeline:
+    return Timeline.of([Run(f"run-{i}", DAY0 + dt.timedelta(days=d)) for i, d in enumerate(days)])
 
 
 def points(text: str) -> list[tuple[float, float]]:
@@ -72,9 +72,9 @@ def test_a_sparkline_skips_unknown_values_and_needs_one_known() -> None:
 
 
 def test_runs_of_one_day_are_labelled_by_time_of_day() -> None:
-    same_day = [Run("a", DAY0), Run("b", DAY0 + dt.timedelta(hours=2))]
-    assert run_label(same_day[1].finished_at, same_day) == "05:00 UTC"
-    assert run_label(DAY0, runs(0, 1)) == "2026-01-01"
+    assert runs(0, 2 / 24).labels == ("03:00 UTC", "05:00 UTC")
+    assert runs(0, 1).labels == ("2026-01-01", "2026-01-02")
+    assert runs(0).spark_xs == (SPARK_WIDTH / 2,)  # one run: in the middle
 
 
 def test_a_line_chart_shares_one_time_axis_and_a_zero_based_value_axis() -> None:

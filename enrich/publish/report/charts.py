@@ -21,8 +21,8 @@ SPARK_WIDTH = 96
 SPARK_HEIGHT = 22
 _SPARK_PAD = 3
 
-CHART_WIDTH = 720
-CHART_HEIGHT = 280
+CHART_WIDTH = 900
+CHART_HEIGHT = 300
 _LEFT, _RIGHT, _TOP, _BOTTOM = 56, 44, 12, 36
 #: Above this many runs a chart draws lines only (no dot per value).
 MAX_DOTS = 40
@@ -34,6 +34,25 @@ class Run:
 
     run_id: str
     finished_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """The runs drawn, oldest first, with what every chart of a report needs of them once."""
+
+    runs: tuple[Run, ...]
+    labels: tuple[str, ...]  # each run's date, or time of day when all runs are on one day
+    spark_xs: tuple[float, ...]  # each run's x in a sparkline
+
+    @classmethod
+    def of(cls, runs: Sequence[Run]) -> Timeline:
+        days = {run.finished_at.date() for run in runs}
+        form = "%H:%M UTC" if len(days) <= 1 else "%Y-%m-%d"  # one day: tests, reruns
+        return cls(
+            runs=tuple(runs),
+            labels=tuple(run.finished_at.strftime(form) for run in runs),
+            spark_xs=tuple(_time_positions(runs, _SPARK_PAD, SPARK_WIDTH - _SPARK_PAD)),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,14 +104,6 @@ class LineChart:
     lines: tuple[ChartLine, ...]
 
 
-def run_label(finished_at: dt.datetime, runs: Sequence[Run]) -> str:
-    """A run's date, or its time of day when every run is on one day (tests, several runs a day)."""
-    days = {run.finished_at.date() for run in runs}
-    if len(days) <= 1:
-        return finished_at.strftime("%H:%M UTC")
-    return finished_at.strftime("%Y-%m-%d")
-
-
 def _time_positions(runs: Sequence[Run], start: float, end: float) -> list[float]:
     """x of each run, proportional to its time (centred when there is one run or one time)."""
     if not runs:
@@ -106,30 +117,29 @@ def _time_positions(runs: Sequence[Run], start: float, end: float) -> list[float
     ]
 
 
-def sparkline(runs: Sequence[Run], values: Sequence[int | None]) -> Sparkline | None:
-    """The sparkline of ``values`` (one per run, None where unknown); None when none is known."""
+def sparkline(timeline: Timeline, values: Sequence[int | None]) -> Sparkline | None:
+    """The sparkline of ``values`` (one per run of ``timeline``, None where unknown), scaled to
+    its own range; None when no value is known."""
     known = [(i, v) for i, v in enumerate(values) if v is not None]
     if not known:
         return None
-    xs = _time_positions(runs, _SPARK_PAD, SPARK_WIDTH - _SPARK_PAD)
     low = min(v for _, v in known)
     high = max(v for _, v in known)
     top, bottom = _SPARK_PAD, SPARK_HEIGHT - _SPARK_PAD
-
-    def y(value: int) -> float:
-        if high == low:
-            return (top + bottom) / 2
-        return bottom - (bottom - top) * (value - low) / (high - low)
-
-    coords = [(xs[i], y(v)) for i, v in known]
-    first_run, first_value = runs[known[0][0]], known[0][1]
-    last_run, last_value = runs[known[-1][0]], known[-1][1]
+    xs = timeline.spark_xs
+    if high == low:
+        coords = [(xs[i], (top + bottom) / 2) for i, _ in known]
+    else:
+        scale = (bottom - top) / (high - low)
+        coords = [(xs[i], bottom - (v - low) * scale) for i, v in known]
+    (first, first_value), (last, last_value) = known[0], known[-1]
+    labels = timeline.labels
     if len(known) == 1:
-        label = f"{last_value} citations ({run_label(last_run.finished_at, runs)}), one run"
+        label = f"{last_value} citations ({labels[last]}), one run"
     else:
         label = (
-            f"{first_value} citations ({run_label(first_run.finished_at, runs)}) to "
-            f"{last_value} ({run_label(last_run.finished_at, runs)}) over {len(known)} runs"
+            f"{first_value} citations ({labels[first]}) to {last_value} ({labels[last]}) "
+            f"over {len(known)} runs"
         )
     return Sparkline(
         width=SPARK_WIDTH,
@@ -155,10 +165,9 @@ def nice_ceiling(value: int) -> tuple[int, int]:
         step *= 10
 
 
-def line_chart(
-    runs: Sequence[Run], series: Sequence[tuple[str, Sequence[int | None]]]
-) -> LineChart:
-    """A chart of ``series`` (label, one value or None per run) over ``runs``, oldest first."""
+def line_chart(timeline: Timeline, series: Sequence[tuple[str, Sequence[int | None]]]) -> LineChart:
+    """A chart of ``series`` (label, one value or None per run) over the runs of ``timeline``."""
+    runs, labels = timeline.runs, timeline.labels
     plot_left, plot_right = _LEFT, CHART_WIDTH - _RIGHT
     plot_top, plot_bottom = _TOP, CHART_HEIGHT - _BOTTOM
     xs = _time_positions(runs, plot_left + 8, plot_right - 8)
@@ -170,7 +179,7 @@ def line_chart(
 
     y_ticks = tuple(Tick(round(y(v), 1), f"{v:,}") for v in range(0, top_value + 1, step))
     shown = _spread(len(runs), 6)
-    x_ticks = tuple(Tick(round(xs[i], 1), run_label(runs[i].finished_at, runs)) for i in shown)
+    x_ticks = tuple(Tick(round(xs[i], 1), labels[i]) for i in shown)
     lines = []
     for index, (label, values) in enumerate(series):
         coords = [(i, xs[i], y(v), v) for i, v in enumerate(values) if v is not None]
@@ -178,7 +187,7 @@ def line_chart(
             Dot(
                 round(x, 1),
                 round(yy, 1),
-                f"{label}: {v:,} citations ({run_label(runs[i].finished_at, runs)})",
+                f"{label}: {v:,} citations ({labels[i]})",
             )
             for i, x, yy, v in coords
         )

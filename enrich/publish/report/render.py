@@ -49,7 +49,21 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     environment.globals["flag_names"] = FLAG_NAMES
+    environment.filters["thousands"] = thousands
+    environment.filters["signed"] = signed
     return environment
+
+
+def thousands(value: int | None) -> str:
+    """A count with thousands separators; empty when unknown."""
+    return "" if value is None else f"{value:,}"
+
+
+def signed(value: int | None) -> str:
+    """A change with its sign (a true minus sign); empty when unknown."""
+    if value is None:
+        return ""
+    return f"+{value:,}" if value > 0 else f"−{-value:,}" if value < 0 else "0"
 
 
 @functools.cache

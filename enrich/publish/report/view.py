@@ -14,7 +14,7 @@ import csv
 import datetime as dt
 import io
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from enrich.contract import Flag, FlagKind, ListEntry, ListFile, PaperRecord, Snapshot
 from enrich.models import SourceStatus
-from enrich.publish.report.charts import LineChart, Run, line_chart, run_label, sparkline
+from enrich.publish.report.charts import LineChart, Run, Timeline, line_chart, sparkline
 from enrich.publish.report.pages import (
     AttentionRow,
     AuditSection,
@@ -93,12 +93,12 @@ def build_view(snapshot: Snapshot, history_csv: str, snapshot_dir: Path | None) 
     be read is an unknown value: history.csv is a convenience for plotting, not the record.
     """
     by_id = {paper.paper_id: paper for paper in snapshot.papers}
-    runs, series = _history(snapshot, history_csv)
+    timeline, series = _history(snapshot, history_csv)
     pages = tuple(
-        _list_page(slug, list_file, snapshot, by_id, runs, series, snapshot_dir)
+        _list_page(slug, list_file, snapshot, by_id, timeline, series, snapshot_dir)
         for slug, list_file in sorted(snapshot.lists.items())
     )
-    return ReportView(run=_run_view(snapshot, by_id, len(runs)), lists=pages)
+    return ReportView(run=_run_view(snapshot, by_id, len(timeline.runs)), lists=pages)
 
 
 # --------------------------------------------------------------------------- links
@@ -150,21 +150,23 @@ def _paper_ref(paper_id: str, by_id: Mapping[str, PaperRecord]) -> PaperRef:
 # --------------------------------------------------------------------------- history
 
 
-def _history(snapshot: Snapshot, history_csv: str) -> tuple[list[Run], dict[str, list[int | None]]]:
+def _history(snapshot: Snapshot, history_csv: str) -> tuple[Timeline, dict[str, list[int | None]]]:
     """The runs to draw (oldest first) and each paper's citations per run."""
     manifest = snapshot.manifest
     wanted = {paper.paper_id for paper in snapshot.papers}
     runs: dict[str, Run] = {}
     counts: dict[str, dict[str, int | None]] = {}
-    for row in csv.DictReader(io.StringIO(history_csv)):
-        run_id, paper_id = row.get("run_id"), row.get("paper_id")
-        finished = _datetime(row.get("finished_at"))
-        if not run_id or run_id == manifest.run_id or paper_id not in wanted or finished is None:
+    times: dict[str, dt.datetime | None] = {}  # finished_at text -> time, parsed once per run
+    for run_id, finished_text, paper_id, count in _history_rows(history_csv):
+        if not run_id or run_id == manifest.run_id or paper_id not in wanted:
             continue
-        if finished > manifest.finished_at:
+        if finished_text not in times:
+            times[finished_text] = _datetime(finished_text)
+        finished = times[finished_text]
+        if finished is None or finished > manifest.finished_at:
             continue
         runs.setdefault(run_id, Run(run_id, finished))
-        counts.setdefault(paper_id, {})[run_id] = _int(row.get("citation_count"))
+        counts.setdefault(paper_id, {})[run_id] = _int(count)
     runs[manifest.run_id] = Run(manifest.run_id, manifest.finished_at)
     for paper in snapshot.papers:
         counts.setdefault(paper.paper_id, {})[manifest.run_id] = paper.citation_count
@@ -172,18 +174,36 @@ def _history(snapshot: Snapshot, history_csv: str) -> tuple[list[Run], dict[str,
     series = {
         paper_id: [by_run.get(run.run_id) for run in ordered] for paper_id, by_run in counts.items()
     }
-    return ordered, series
+    return Timeline.of(ordered), series
 
 
-def _datetime(text: str | None) -> dt.datetime | None:
+#: The history.csv columns the report reads.
+_HISTORY_COLUMNS = ("run_id", "finished_at", "paper_id", "citation_count")
+
+
+def _history_rows(history_csv: str) -> Iterator[tuple[str, str, str, str]]:
+    """(run id, finished at, paper id, citation count) of each well-formed history.csv row; none
+    when the header lacks a column (a file this report cannot read: it draws this run alone)."""
+    reader = csv.reader(io.StringIO(history_csv))
+    header = next(reader, [])
+    if not set(_HISTORY_COLUMNS) <= set(header):
+        return
+    columns = [header.index(name) for name in _HISTORY_COLUMNS]
+    for row in reader:
+        if len(row) == len(header):
+            run_id, finished, paper_id, count = (row[i] for i in columns)
+            yield run_id, finished, paper_id, count
+
+
+def _datetime(text: str) -> dt.datetime | None:
     try:
-        value = dt.datetime.fromisoformat(text or "")
+        value = dt.datetime.fromisoformat(text)
     except ValueError:
         return None
     return value if value.tzinfo is not None else None
 
 
-def _int(text: str | None) -> int | None:
+def _int(text: str) -> int | None:
     try:
         return int(text) if text else None
     except ValueError:
@@ -198,13 +218,13 @@ def _list_page(
     list_file: ListFile,
     snapshot: Snapshot,
     by_id: Mapping[str, PaperRecord],
-    runs: Sequence[Run],
+    timeline: Timeline,
     series: Mapping[str, list[int | None]],
     snapshot_dir: Path | None,
 ) -> ListPage:
     info = list_file.info
-    papers = _paper_rows(slug, list_file.entries, by_id, runs, series)
-    chart, chart_table = _chart(papers, runs, series)
+    papers = _paper_rows(slug, list_file.entries, by_id, timeline, series)
+    chart, chart_table = _chart(papers, timeline, series)
     titles_health = snapshot.manifest.sources.get("s2_titles")
     titles_off = titles_health is not None and titles_health.status is SourceStatus.DISABLED
     attention = tuple(
@@ -237,7 +257,7 @@ def _paper_rows(
     slug: str,
     entries: Sequence[ListEntry],
     by_id: Mapping[str, PaperRecord],
-    runs: Sequence[Run],
+    timeline: Timeline,
     series: Mapping[str, list[int | None]],
 ) -> tuple[PaperRow, ...]:
     """One row per paper the list's entries resolve to, most cited first (unknown counts last)."""
@@ -265,7 +285,7 @@ def _paper_rows(
                 citations=record.citation_count,
                 delta=record.citation_delta,
                 citations_stale=origin is not None and origin.stale,
-                sparkline=sparkline(runs, series.get(paper_id, [])),
+                sparkline=sparkline(timeline, series.get(paper_id, [])),
                 lists=tuple(sorted({a.list_name for a in record.appearances} | {slug})),
                 flags=tuple(sorted(flags[paper_id])),
                 flagged_position=flagged.get(paper_id),
@@ -280,24 +300,25 @@ def _first_href(urls: Sequence[str]) -> str | None:
 
 
 def _chart(
-    papers: Sequence[PaperRow], runs: Sequence[Run], series: Mapping[str, list[int | None]]
+    papers: Sequence[PaperRow], timeline: Timeline, series: Mapping[str, list[int | None]]
 ) -> tuple[LineChart | None, ChartTable | None]:
     """The chart of the list's most cited papers over the runs, and its numbers as a table."""
     top = [row for row in papers if row.citations is not None][:CHART_PAPERS]
     if not top:
         return None, None
+    runs = timeline.runs
     lines = [(row.title, series.get(row.paper_id, [None] * len(runs))) for row in top]
     table = ChartTable(
         columns=tuple(row.title for row in top),
         rows=tuple(
             (
-                f"{run.run_id} ({run_label(run.finished_at, runs)})",
+                f"{run.run_id} ({timeline.labels[i]})",
                 tuple("" if values[i] is None else f"{values[i]:,}" for _, values in lines),
             )
             for i, run in enumerate(runs)
         ),
     )
-    return line_chart(runs, lines), table
+    return line_chart(timeline, lines), table
 
 
 def _attention_row(
