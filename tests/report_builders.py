@@ -5,9 +5,10 @@ attention the report shows."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
-from paper_builders import T0, arxiv_record, entry, ok, result, run_input, s2_record
+from paper_builders import T0, arxiv_record, entry, failed, ok, result, run_input, s2_record
 
 from enrich.contract import Snapshot
 from enrich.models import ExtractedList, ListInfo
@@ -56,8 +57,11 @@ def _lists() -> list[ExtractedList]:
     return [alpha, beta]
 
 
-def demo_snapshot(run: int, previous: Snapshot | None) -> Snapshot:
-    """The snapshot of run ``run`` (0-based), one day after the one before."""
+def demo_snapshot(
+    run: int, previous: Snapshot | None, *, s2_failed: Sequence[str] = ()
+) -> Snapshot:
+    """The snapshot of run ``run`` (0-based), one day after the one before; S2 lookups of the
+    keys in ``s2_failed`` fail."""
     mixtral, hostile, switch = COUNTS[run]
     arxiv = result(
         "arxiv",
@@ -78,6 +82,9 @@ def demo_snapshot(run: int, previous: Snapshot | None) -> Snapshot:
             s2_record("s2switch", SWITCH, venue="JMLR", citations=switch, year=2022),
         ),
         ok("arxiv:2403.00003", s2_record("s2none", UNCOUNTED, citations=None)),
+    )
+    s2 = s2.model_copy(
+        update={"outcomes": {**s2.outcomes, **{key: failed(key) for key in s2_failed}}}
     )
     started = T0 + dt.timedelta(days=run)
     snapshot_input = run_input(

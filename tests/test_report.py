@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from paper_builders import run_input
 from report_builders import (
     HOSTILE_LINK,
     HOSTILE_LIST_TITLE,
@@ -28,8 +29,9 @@ from enrich.contract import ListFile, Snapshot
 from enrich.models import Model
 from enrich.publish import report as report_package
 from enrich.publish.report import build_view, load_view, rebuild_report
+from enrich.publish.report.render import render_pages
 from enrich.publish.report.view import id_href, safe_href
-from enrich.publish.snapshot import load_snapshot, write_snapshot
+from enrich.publish.snapshot import ListFailure, build_snapshot, load_snapshot, write_snapshot
 
 # --------------------------------------------------------------------------- a small DOM
 
@@ -477,3 +479,40 @@ def test_safe_href_keeps_only_web_links(url: str | None, expected: str | None) -
 )
 def test_id_href_links_each_kind_of_paper_id(paper_id: str, expected: str | None) -> None:
     assert id_href(paper_id) == expected
+
+
+# --------------------------------------------------------------------------- degraded runs
+
+
+def test_a_run_that_read_no_list_still_gets_a_run_page(tmp_path: Path) -> None:
+    run = run_input("run-1", []).model_copy(
+        update={"list_failures": [ListFailure(source="github:o/<b>x</b>", error="HTTP 404")]}
+    )
+    snapshot = build_snapshot(run, None)
+    path = tmp_path / "index.html"
+    path.write_text(render_pages(build_view(snapshot, "", None))["index.html"], encoding="utf-8")
+    page = parse(path)
+    assert page.find("h1").words() == "Run run-1 failed"
+    assert "No list could be read in this run." in page.words()
+    assert page.find("ul", class_="failures").words() == "github:o/<b>x</b>: HTTP 404"
+    assert "Why the run is failed" in page.words()
+
+
+def test_counts_carried_over_from_a_failed_source_are_marked_stale(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = write_snapshot(demo_snapshot(0, None), out)
+    second = write_snapshot(
+        demo_snapshot(1, load_snapshot(first), s2_failed=["arxiv:2401.04088"]), out
+    )
+    alpha = parse(second / "report" / "lists" / "alpha.html")
+    row = next(r for r in paper_rows(alpha) if r.find("th").find("a").words() == MIXTRAL)
+    citations, change = row_cells(row)[4:6]
+    assert citations.words() == "100 stale"  # the first run's count, marked
+    assert citations.find("abbr").attrs["title"] == (
+        "carried over from an earlier run: the source failed in this run"
+    )
+    assert change.words() == "" and change.attrs["data-value"] == ""
+    index = parse(second / "report" / "index.html")
+    assert index.find("h1").words() == "Run 20260102T030000Z degraded"
+    reasons = index.find("section", class_="reasons").words()
+    assert "1 papers keep values from the previous snapshot (stale)" in reasons
