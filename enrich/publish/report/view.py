@@ -58,7 +58,7 @@ FLAG_NAMES: dict[str, str] = {
     FlagKind.UNRESOLVED.value: "paper not found",
     FlagKind.PUBLISHED_SINCE.value: "published since",
     FlagKind.STALE.value: "values carried over",
-    NO_RECORD: "not looked up",
+    NO_RECORD: "paper unknown",
 }
 
 
