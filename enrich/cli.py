@@ -402,7 +402,7 @@ def _print_entries_table(extracted: ExtractedList) -> None:
     console.print(table, highlight=False)
 
 
-# --------------------------------------------------------------------------- diff, report, schema
+# --------------------------------------------------------------------------- diff, schema
 
 
 def _resolve_snapshot(reference: str, out: Path) -> Path:

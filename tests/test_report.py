@@ -335,8 +335,9 @@ def test_the_report_of_an_older_snapshot_leaves_later_runs_out(demo: Path) -> No
 def test_a_missing_or_damaged_history_gives_the_runs_it_can_read(
     demo: Path, tmp_path: Path
 ) -> None:
-    missing = load_view(demo, tmp_path / "no-history.csv")
-    assert missing.run.runs_in_history == 1
+    (demo.parent.parent / "history.csv").rename(tmp_path / "moved.csv")
+    assert load_view(demo).run.runs_in_history == 1  # no history.csv (yet): this run alone
+    (tmp_path / "moved.csv").rename(demo.parent.parent / "history.csv")
     damaged = tmp_path / "damaged.csv"
     text = (demo.parent.parent / "history.csv").read_text(encoding="utf-8")
     damaged.write_text(text.replace(",100,", ",lots,"), encoding="utf-8")
@@ -358,6 +359,11 @@ def test_enrich_report_rebuilds_into_a_chosen_directory(demo: Path, tmp_path: Pa
     missing = CliRunner().invoke(app, ["report", "no-such-run", "--out", str(out)])
     assert missing.exit_code == 2
     assert "is not a snapshot directory" in missing.stderr
+    no_history = CliRunner().invoke(
+        app, ["report", "latest", "--out", str(out), "--history", str(tmp_path / "none.csv")]
+    )
+    assert no_history.exit_code == 2
+    assert f"cannot read the history file {tmp_path / 'none.csv'}" in no_history.stderr
 
 
 # --------------------------------------------------------------------------- optional sections

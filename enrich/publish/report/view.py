@@ -22,6 +22,7 @@ from urllib.parse import quote, urlsplit
 from pydantic import BaseModel
 
 from enrich.contract import Flag, FlagKind, ListEntry, ListFile, PaperRecord, Snapshot
+from enrich.errors import InputError
 from enrich.models import SourceStatus
 from enrich.publish.report.charts import LineChart, Run, Timeline, line_chart, sparkline
 from enrich.publish.report.pages import (
@@ -73,13 +74,19 @@ def history_path(snapshot_dir: Path) -> Path:
 
 def load_view(snapshot_dir: Path, history: Path | None = None) -> ReportView:
     """The view of the snapshot in ``snapshot_dir``, with the history in ``history`` (default:
-    :func:`history_path`; a missing file gives a report of this run alone).
+    :func:`history_path`, and when that does not exist a report of this run alone).
 
-    Raises :class:`enrich.errors.InputError` when the snapshot cannot be read.
+    Raises :class:`enrich.errors.InputError` when the snapshot cannot be read, or ``history``
+    was given and cannot be read.
     """
     snapshot = load_snapshot(snapshot_dir)
-    history = history if history is not None else history_path(snapshot_dir)
-    text = history.read_text(encoding="utf-8") if history.is_file() else ""
+    if history is None and not history_path(snapshot_dir).is_file():
+        return build_view(snapshot, "", snapshot_dir)
+    path = history if history is not None else history_path(snapshot_dir)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"cannot read the history file {path}: {error}") from None
     return build_view(snapshot, text, snapshot_dir)
 
 
