@@ -48,3 +48,8 @@ schema: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# docs/report-list.png, the README's screenshot of a report page (needs Debian's chromium).
+.PHONY: screenshot
+screenshot: $(STAMP)
+	$(BIN)/python docs/report_screenshot.py

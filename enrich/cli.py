@@ -446,6 +446,41 @@ def diff(
 
 
 @app.command()
+def report(
+    snapshot: Annotated[
+        str, typer.Argument(help="A snapshot: directory, run id, or 'latest'.", show_default=False)
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="Output directory that run ids are looked up in.")
+    ] = Path("outputs"),
+    history: Annotated[
+        Path | None,
+        typer.Option(help="The history.csv to draw (default: the snapshot's output directory's)."),
+    ] = None,
+    dest: Annotated[
+        Path | None,
+        typer.Option(help="Directory the report is written to (default: SNAPSHOT/report)."),
+    ] = None,
+) -> None:
+    """Build the HTML report of a snapshot again (runs write it themselves) and print its path.
+
+    Exit status: 0 written, 2 the snapshot cannot be read or the report cannot be written.
+    """
+    from enrich.errors import InputError
+    from enrich.publish.report import rebuild_report
+
+    try:
+        index = rebuild_report(_resolve_snapshot(snapshot, out), history=history, dest=dest)
+    except InputError as error:
+        typer.echo(f"enrich: {error}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except OSError as error:
+        typer.echo(f"enrich: cannot write the report: {error}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    typer.echo(str(index))
+
+
+@app.command()
 def schema(
     out: Annotated[
         Path, typer.Option("--out", help="Directory the JSON Schema files are written to.")

@@ -43,6 +43,7 @@ from enrich.models import (
     TitleQuery,
 )
 from enrich.papers.records import LookupPlan, plan_lookups, plan_suggestions
+from enrich.publish.report import INDEX, REPORT_DIR
 from enrich.publish.snapshot import (
     RunInput,
     build_snapshot,
@@ -364,6 +365,9 @@ class RunSummary(Model):
     status: RunStatus
     status_reasons: list[str] = Field(default_factory=list)
     snapshot_path: str
+    report_path: str | None = Field(
+        default=None, description="The run's HTML report (report/index.html); None if not written."
+    )
     previous_run_id: str | None = None
     counts: Counts
     lists: list[ManifestList]
@@ -448,11 +452,13 @@ def summarize(report: RunReport) -> RunSummary:
                         detail=_unresolved_reason(flags, manifest.sources.get("s2_titles")),
                     )
                 )
+    report_index = report.path / REPORT_DIR / INDEX
     return RunSummary(
         run_id=manifest.run_id,
         status=manifest.status,
         status_reasons=list(manifest.status_reasons),
         snapshot_path=str(report.path),
+        report_path=str(report_index) if report_index.is_file() else None,
         previous_run_id=manifest.previous_run_id,
         counts=manifest.counts,
         lists=list(manifest.lists),
@@ -489,6 +495,14 @@ def _rows_section(title: str, rows: Sequence[AttentionRow]) -> list[str]:
     return lines
 
 
+def _report_line(summary: RunSummary) -> str:
+    if summary.report_path is None:
+        return "Report: not written (see the run's log); `enrich report` builds it again."
+    index = Path(summary.report_path).resolve()
+    # A file: link opens from a local Prefect UI; the path is there to copy when it does not.
+    return f"Report: [{index.name}]({index.as_uri()}) (`{summary.report_path}`)"
+
+
 def render_summary_markdown(summary: RunSummary) -> str:
     """The run summary as markdown (the flow's Prefect artifact)."""
     counts = summary.counts
@@ -497,6 +511,8 @@ def render_summary_markdown(summary: RunSummary) -> str:
         "",
         f"Snapshot: `{summary.snapshot_path}`"
         + (f" (previous run: {summary.previous_run_id})" if summary.previous_run_id else ""),
+        "",
+        _report_line(summary),
         "",
         f"{counts.lists} lists read ({counts.lists_failed} failed), {counts.entries} entries "
         f"({counts.paper_entries} papers listed), {counts.papers} distinct papers, "
@@ -561,6 +577,8 @@ def attention_rows(summary: RunSummary) -> list[dict[str, object]]:
 def render_summary_text(summary: RunSummary) -> str:
     """A short plain-text summary for a terminal (a few lines)."""
     lines = [f"Run {summary.run_id}: {summary.headline}", f"Snapshot: {summary.snapshot_path}"]
+    if summary.report_path is not None:
+        lines.append(f"Report: {summary.report_path}")
     for role, health in summary.sources.items():
         line = (
             f"  {role}: {health.status}, {health.requests} requests, {health.ok} ok, "

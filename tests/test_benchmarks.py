@@ -1,4 +1,4 @@
-"""Smoke test of the benchmark code (benchmarks/run.py, benchmarks/naive.py) at pace 0.
+"""Smoke test of the benchmark code (benchmarks/run.py, naive.py, report.py) at pace 0.
 
 Asserts the call counting, the floor arithmetic and the target checks, never timings.
 """
@@ -32,6 +32,7 @@ def _load(name: str, file_name: str) -> ModuleType:
 
 bench = _load("bench_run", "run.py")
 naive = _load("bench_naive", "naive.py")
+report_bench = _load("bench_report", "report.py")
 
 
 @pytest.fixture
@@ -270,3 +271,14 @@ def test_table_and_comparison_show_floor_kind_overhead_and_ratios() -> None:
     comparison = bench.render_comparison(naive_row, library)
     assert "88 vs 8 calls (11.0×)" in comparison
     assert "175.0 s vs 6.5 s wall (26.9×)" in comparison
+
+
+def test_report_benchmark_times_a_generated_history_of_changing_counts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    snapshot, history = report_bench.generated_history(30)
+    assert len(snapshot.papers) == 30
+    assert history.count("\n") == 1 + 30 * report_bench.RUNS
+    assert any(p.citation_delta for p in snapshot.papers)  # the counts move between runs
+    assert report_bench.main(["--papers", "30", "--repeat", "1"]) == 0
+    assert capsys.readouterr().out.splitlines()[2].startswith("| 30 | ")

@@ -107,6 +107,9 @@ def test_ok_run_completes_writes_the_snapshot_and_publishes_both_artifacts(
     assert isinstance(markdown, str)
     assert f"run {summary.run_id}: OK" in markdown
     assert "## Calls per source" in markdown and "## Citation movers" in markdown
+    report_index = snapshot_dir / "report" / "index.html"
+    assert summary.report_path == str(report_index) and report_index.is_file()
+    assert f"Report: [index.html]({report_index.resolve().as_uri()})" in markdown
     table = artifacts[ATTENTION_ARTIFACT_KEY]
     assert table.type == "table"
     rows = json.loads(str(table.data))

@@ -220,8 +220,13 @@ def test_second_run_links_the_previous_and_summary_reflects_the_snapshot(
     rows = pipeline.attention_rows(summary)
     assert len(rows) == flagged + unresolved
     assert set(rows[0]) == {"list_name", "line", "title", "problem", "detail"}
+    report_index = second.path / "report" / "index.html"
+    assert summary.report_path == str(report_index) and report_index.is_file()
+    assert f"Report: [index.html]({report_index.resolve().as_uri()})" in markdown
+    unwritten = summary.model_copy(update={"report_path": None})
+    assert "Report: not written" in pipeline.render_summary_markdown(unwritten)
     text = pipeline.render_summary_text(summary)
-    assert text.splitlines()[1] == f"Snapshot: {second.path}"
+    assert text.splitlines()[1:3] == [f"Snapshot: {second.path}", f"Report: {report_index}"]
 
 
 def test_unreachable_services_give_a_failed_snapshot_that_is_still_written(

@@ -143,6 +143,9 @@ def test_write_then_load_gives_the_same_snapshot(tmp_path: Path) -> None:
         "papers.csv",
         "papers.json",
         "papers.parquet",
+        "report/index.html",
+        "report/lists/alpha.html",
+        "report/lists/beta.html",
     ]
     assert load_snapshot(path) == snapshot
     assert load_latest(tmp_path) == snapshot
@@ -167,7 +170,7 @@ def test_output_is_byte_for_byte_deterministic(tmp_path: Path) -> None:
     first = write_snapshot(small_snapshot("run-1"), tmp_path / "one")
     second = write_snapshot(small_snapshot("run-1"), tmp_path / "two")
     files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
-    assert len(files) == 6
+    assert len(files) == 9  # the data files and the report's three pages
     for relative in files:
         assert (first / relative).read_bytes() == (second / relative).read_bytes(), relative
     manifest = (first / "manifest.json").read_text(encoding="utf-8")

@@ -3,7 +3,7 @@
 Layout of an output directory::
 
     <out>/snapshots/<run-id>/   manifest.json, papers.json, papers.csv, papers.parquet,
-                                lists/<slug>.json
+                                lists/<slug>.json, report/ (HTML, see enrich.publish.report)
     <out>/latest                symlink to snapshots/<run-id> of the newest complete snapshot
     <out>/history.csv           one row per run and paper
     <out>/.lock                 held while a run writes (see :func:`output_lock`)
@@ -328,7 +328,7 @@ def write_snapshot(
             existing = history.read_text(encoding="utf-8") if history.exists() else ""
             history_text = updated_history(existing, snapshot)
             partial = snapshots / f".{run_id}{_PARTIAL_SUFFIX}"
-            _write_files(snapshot, partial, hook)
+            _write_files(snapshot, partial, hook, history_text)
             os.rename(partial, final)
             _fsync_dir(snapshots)
             hook("snapshot")
@@ -377,7 +377,7 @@ def _remove_leftovers(out_dir: Path) -> None:
             temporary.unlink()
 
 
-def _write_files(snapshot: Snapshot, directory: Path, hook: WriteHook) -> None:
+def _write_files(snapshot: Snapshot, directory: Path, hook: WriteHook, history_csv: str) -> None:
     (directory / "lists").mkdir(parents=True)
     for slug, list_file in snapshot.lists.items():
         _write_file(directory / "lists" / f"{slug}.json", dump_json(to_jsonable(list_file)))
@@ -389,6 +389,11 @@ def _write_files(snapshot: Snapshot, directory: Path, hook: WriteHook) -> None:
     hook("papers.csv")
     table.to_parquet(directory / "papers.parquet", index=False)
     hook("papers.parquet")
+    # Imported here: the report reads snapshots through this module.
+    from enrich.publish.report import write_snapshot_report
+
+    write_snapshot_report(snapshot, history_csv, directory)
+    hook("report/index.html")
     # The manifest goes last: a snapshot directory with a manifest is complete.
     _write_file(directory / "manifest.json", dump_json(to_jsonable(snapshot.manifest)))
     hook("manifest.json")
