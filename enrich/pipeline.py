@@ -236,6 +236,7 @@ def _merge_health(first: SourceHealth, second: SourceHealth) -> SourceHealth:
         not_found=first.not_found + second.not_found,
         failed=first.failed + second.failed,
         last_error=second.last_error or first.last_error,
+        standin=first.standin or second.standin,
     )
 
 
@@ -336,6 +337,11 @@ def run_enrichment(
 SUMMARY_ROW_LIMIT = 25
 #: How many citation movers the summaries show.
 MOVERS_LIMIT = 10
+#: What the summaries say of a snapshot whose manifest has ``demo: true``.
+DEMO_NOTE = (
+    "Demo data: values come from the bundled stand-in of arXiv and Semantic Scholar "
+    "(citation counts and S2 ids are made up)."
+)
 
 
 class CitationMove(Model):
@@ -365,6 +371,7 @@ class RunSummary(Model):
     status_reasons: list[str] = Field(default_factory=list)
     snapshot_path: str
     previous_run_id: str | None = None
+    demo: bool = Field(default=False, description="Values come from the bundled stand-in.")
     counts: Counts
     lists: list[ManifestList]
     list_failures: list[ListFailure] = Field(default_factory=list)
@@ -454,6 +461,7 @@ def summarize(report: RunReport) -> RunSummary:
         status_reasons=list(manifest.status_reasons),
         snapshot_path=str(report.path),
         previous_run_id=manifest.previous_run_id,
+        demo=manifest.demo,
         counts=manifest.counts,
         lists=list(manifest.lists),
         list_failures=list(manifest.list_failures),
@@ -502,6 +510,8 @@ def render_summary_markdown(summary: RunSummary) -> str:
         f"({counts.paper_entries} papers listed), {counts.papers} distinct papers, "
         f"{counts.stale_papers} with values carried over from an earlier run.",
     ]
+    if summary.demo:
+        lines += ["", f"**{DEMO_NOTE}**"]
     if summary.status_reasons:
         lines += ["", "Why not ok:", ""] + [f"- {reason}" for reason in summary.status_reasons]
     lines += ["", "## Lists", ""]
@@ -561,6 +571,8 @@ def attention_rows(summary: RunSummary) -> list[dict[str, object]]:
 def render_summary_text(summary: RunSummary) -> str:
     """A short plain-text summary for a terminal (a few lines)."""
     lines = [f"Run {summary.run_id}: {summary.headline}", f"Snapshot: {summary.snapshot_path}"]
+    if summary.demo:
+        lines.append(f"  {DEMO_NOTE}")
     for role, health in summary.sources.items():
         line = (
             f"  {role}: {health.status}, {health.requests} requests, {health.ok} ok, "

@@ -222,6 +222,8 @@ def test_second_run_links_the_previous_and_summary_reflects_the_snapshot(
     assert set(rows[0]) == {"list_name", "line", "title", "problem", "detail"}
     text = pipeline.render_summary_text(summary)
     assert text.splitlines()[1] == f"Snapshot: {second.path}"
+    # Stand-in data says so wherever a person reads the run.
+    assert summary.demo and pipeline.DEMO_NOTE in text and pipeline.DEMO_NOTE in markdown
 
 
 def test_unreachable_services_give_a_failed_snapshot_that_is_still_written(
