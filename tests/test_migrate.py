@@ -10,10 +10,12 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
 from paper_builders import validate_snapshot_dir
 
 from enrich import pipeline
 from enrich.contract import SCHEMA_VERSION, PublicationStatus, RunStatus
+from enrich.errors import InputError
 from enrich.lists.config import ListSpec
 from enrich.publish.history import diff_snapshots, read_history
 from enrich.publish.snapshot import load_latest, load_snapshot
@@ -88,3 +90,16 @@ def test_the_first_run_after_the_upgrade_keeps_every_paper_and_its_history(
     assert {(r.old_ids[0], r.paper_id) for r in diff.papers_renamed} == {
         (v1_id, paper_id) for paper_id, v1_id in V1_IDS.items()
     }
+
+
+def test_a_snapshot_of_a_later_version_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    out = v1_output(tmp_path)
+    manifest = out / "snapshots" / V1_RUN / "manifest.json"
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8").replace(
+            '"schema_version": 1', f'"schema_version": {SCHEMA_VERSION + 1}'
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=f"schema_version {SCHEMA_VERSION + 1}.*upgrade"):
+        load_latest(out)

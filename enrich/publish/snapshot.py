@@ -516,8 +516,11 @@ def load_snapshot(path: Path) -> Snapshot:
         lists = {}
         for list_path in sorted((path / "lists").glob("*.json")):
             current = list_path
-            document = migrate_list_file(orjson.loads(list_path.read_bytes()))
-            lists[list_path.stem] = ListFile.model_validate(document)
+            if version == SCHEMA_VERSION:
+                lists[list_path.stem] = ListFile.model_validate_json(list_path.read_bytes())
+            else:
+                document = migrate_list_file(orjson.loads(list_path.read_bytes()))
+                lists[list_path.stem] = ListFile.model_validate(document)
     except FileNotFoundError:
         raise InputError(f"{path} is not a snapshot directory: {current} is missing") from None
     except orjson.JSONDecodeError as exc:
