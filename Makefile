@@ -27,8 +27,8 @@ run: $(STAMP)
 test: $(STAMP) lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check enrich flows tests benchmarks
-	$(BIN)/ruff format --check enrich flows tests benchmarks
+	$(BIN)/ruff check enrich flows tests benchmarks docs
+	$(BIN)/ruff format --check enrich flows tests benchmarks docs
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -20,16 +20,30 @@ Serialization is deterministic: :func:`dump_json` sorts keys and ends with a new
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import Any
 
 import orjson
 from pydantic import ConfigDict, Field, TypeAdapter
 
-from enrich.models import Author, EntryKind, Link, ListInfo, Model, SourceHealth
+from enrich.models import Author, EntryKind, Identifiers, Link, ListInfo, Model, SourceHealth
 
-#: Bumped when a file's meaning changes incompatibly; consumers should check it.
-SCHEMA_VERSION = 1
+#: Bumped when a file's meaning changes incompatibly; consumers should check it. The changes of
+#: each version are listed in ``outputs/README.md`` ("Versions").
+SCHEMA_VERSION = 2
+
+#: Paper id prefixes, most stable first: the order in which a paper's id is chosen among the
+#: ids the lists give (:func:`enrich.papers.records.reconcile`). ``s2:`` comes last: it is
+#: only used for a paper no list gives an id for.
+PAPER_ID_ORDER: tuple[str, ...] = ("arxiv", "doi", "openreview", "acl", "url", "s2")
+
+
+def paper_id_rank(paper_id: str) -> tuple[int, str]:
+    """Sort key of paper ids: the more stable kind first (:data:`PAPER_ID_ORDER`), then the id."""
+    kind = paper_id.partition(":")[0]
+    rank = PAPER_ID_ORDER.index(kind) if kind in PAPER_ID_ORDER else len(PAPER_ID_ORDER)
+    return rank, paper_id
 
 
 class RunStatus(StrEnum):
@@ -56,6 +70,13 @@ class FieldOrigin(StrEnum):
     ARXIV = "arxiv"
     S2 = "s2"
     LIST = "list"
+
+
+class PublicationStatus(StrEnum):
+    """Whether a paper has a published version besides its preprint (null: unknown)."""
+
+    PUBLISHED = "published"
+    PREPRINT = "preprint"
 
 
 class LookupState(StrEnum):
@@ -85,15 +106,18 @@ class FieldSource(Model):
     )
 
 
-class PaperIds(Model):
-    """Every identifier known for a paper (bare forms, as in :class:`enrich.models.Identifiers`)."""
+class PaperIds(Identifiers):
+    """Every identifier known for a paper: the shape of a row's ``ids`` (bare, normalized,
+    one list per kind), plus the Semantic Scholar paperIds."""
 
-    arxiv: str | None = None
-    doi: str | None = Field(default=None, description="Lower-case DOI.")
-    s2: str | None = Field(default=None, description="Semantic Scholar paperId.")
-    openreview: str | None = None
-    acl: str | None = None
-    urls: list[str] = Field(default_factory=list, description="Paper links without a known id.")
+    s2: list[str] = Field(default_factory=list, description="Semantic Scholar paperIds.")
+
+    def paper_ids(self) -> list[str]:
+        """All ids in prefixed form: arXiv, DOI, OpenReview, ACL, then S2."""
+        return super().paper_ids() + [f"s2:{i}" for i in self.s2]
+
+    def is_empty(self) -> bool:
+        return super().is_empty() and not self.s2
 
 
 class Appearance(Model):
@@ -116,26 +140,50 @@ class PaperRecord(Model):
     """
 
     paper_id: str = Field(
-        description="Canonical id: arxiv:<id>, else doi:<doi>, else s2:<paperId>, else "
-        "openreview:<id> / acl:<id>, else url:<link>."
+        description="The paper's id, from the ids the lists give: arxiv:, else doi:, "
+        "openreview:, acl:, url:; a source's id (arxiv:, doi:, acl:, else s2:) only for a "
+        "paper no list gives an id for."
+    )
+    aliases: list[str] = Field(
+        default_factory=list,
+        description="Every other paper id naming this paper, now or in an earlier snapshot "
+        "(ids it was published under before included).",
     )
     kind: EntryKind = Field(
         description="paper when any row listing it is a paper, else the first row's kind."
     )
     ids: PaperIds
+    paper_urls: list[str] = Field(
+        default_factory=list, description="Links to the paper that carry no id (CVF, PMLR, ...)."
+    )
     title: str
     authors: list[Author] = Field(default_factory=list)
-    year: int | None = None
+    year: int | None = Field(
+        default=None,
+        description="The year to cite: publication_year when published, else the year of the "
+        "first version (arXiv v1; S2's year for a paper not on arXiv).",
+    )
+    publication_status: PublicationStatus | None = Field(
+        default=None,
+        description="published: S2 names a venue; preprint: on arXiv and not published "
+        "elsewhere (S2 names no venue, arXiv no journal reference); null: unknown.",
+    )
+    venue: str | None = Field(
+        default=None, description="Venue of the published version (S2); null unless published."
+    )
+    publication_year: int | None = Field(
+        default=None, description="Year of the published version (S2); null unless published."
+    )
+    publication_date: dt.date | None = Field(
+        default=None,
+        description="Date of the published version (S2), when known: never an arXiv version's.",
+    )
     arxiv_published: dt.date | None = Field(default=None, description="arXiv v1 date.")
     arxiv_updated: dt.date | None = Field(default=None, description="Date of the latest version.")
     arxiv_version: int | None = Field(default=None, description="Latest arXiv version number.")
     primary_category: str | None = None
     categories: list[str] = Field(default_factory=list)
     journal_ref: str | None = Field(default=None, description="arXiv journal reference.")
-    venue: str | None = Field(default=None, description="Publication venue (S2).")
-    publication_date: dt.date | None = Field(
-        default=None, description="Date of the published version (S2)."
-    )
     citation_count: int | None = None
     influential_citation_count: int | None = None
     reference_count: int | None = None
@@ -214,7 +262,12 @@ class ListEntry(Model):
     date: str | None = None
     authors: str | None = None
     links: list[Link] = Field(default_factory=list)
-    ids: list[str] = Field(default_factory=list, description="Prefixed ids found in the row.")
+    ids: Identifiers = Field(
+        default_factory=Identifiers, description="Ids found in the row, as enrich extract gives."
+    )
+    paper_urls: list[str] = Field(
+        default_factory=list, description="Paper links of the row that carry no id."
+    )
     paper_id: str | None = Field(
         default=None, description="The record in papers.json; null when not resolved."
     )
@@ -290,6 +343,11 @@ class Counts(Model):
 class Manifest(Model):
     schema_version: int = SCHEMA_VERSION
     run_id: str
+    demo: bool = Field(
+        default=False,
+        description="True when values come from the bundled stand-in of arXiv and Semantic "
+        "Scholar (made-up citation counts and S2 ids), in this run or an earlier one it builds on.",
+    )
     started_at: dt.datetime
     finished_at: dt.datetime
     status: RunStatus
@@ -319,27 +377,51 @@ class Snapshot(Model):
 # --------------------------------------------------------------------------- tables
 
 #: Columns of papers.csv / papers.parquet, in order; list-valued fields are joined with "; ".
+#: Ids are written as paper ids (``arxiv:2106.03760``), never bare: a bare arXiv id reads as a
+#: number in pandas and in spreadsheets (2106.03760 -> 2106.0376).
 PAPER_TABLE_COLUMNS: tuple[str, ...] = (
     "paper_id",
+    "aliases",
     "kind",
     "title",
     "authors",
     "year",
-    "arxiv_id",
-    "doi",
-    "s2_id",
+    "publication_status",
+    "venue",
+    "publication_year",
+    "publication_date",
     "arxiv_published",
     "arxiv_updated",
     "primary_category",
-    "venue",
-    "publication_date",
+    "arxiv_id",
+    "doi",
+    "openreview_id",
+    "acl_id",
+    "s2_id",
+    "url",
+    "open_access_pdf",
     "citation_count",
     "influential_citation_count",
     "citation_delta",
-    "open_access_pdf",
     "lists",
+    "sections",
     "appearances",
+    "flags",
     "stale_fields",
+)
+#: Table columns holding whole numbers (nullable), and dates (``YYYY-MM-DD`` in the CSV).
+PAPER_TABLE_INT_COLUMNS: tuple[str, ...] = (
+    "year",
+    "publication_year",
+    "citation_count",
+    "influential_citation_count",
+    "citation_delta",
+    "appearances",
+)
+PAPER_TABLE_DATE_COLUMNS: tuple[str, ...] = (
+    "publication_date",
+    "arxiv_published",
+    "arxiv_updated",
 )
 
 #: Columns of history.csv (one row per run and paper), in order.
@@ -354,35 +436,70 @@ HISTORY_COLUMNS: tuple[str, ...] = (
     "appearances",
 )
 
+#: Where a paper id of each kind can be read, for the ``url`` column.
+_PAGE_URLS = {
+    "arxiv": "https://arxiv.org/abs/{}",
+    "doi": "https://doi.org/{}",
+    "openreview": "https://openreview.net/forum?id={}",
+    "acl": "https://aclanthology.org/{}",
+}
 
-def paper_table_row(record: PaperRecord) -> dict[str, object]:
-    """One row of papers.csv / papers.parquet for ``record``."""
+
+def paper_url(record: PaperRecord) -> str | None:
+    """A page of the paper: arXiv, else doi.org, OpenReview, ACL Anthology, a list's link."""
+    for kind, template in _PAGE_URLS.items():
+        values: list[str] = getattr(record.ids, kind)
+        if values:
+            return template.format(values[0])
+    if record.paper_urls:
+        return record.paper_urls[0]
+    if record.ids.s2:
+        return f"https://www.semanticscholar.org/paper/{record.ids.s2[0]}"
+    return None
+
+
+def paper_table_row(record: PaperRecord, flags: Sequence[str] = ()) -> dict[str, object]:
+    """One row of papers.csv / papers.parquet for ``record``; ``flags`` are the flag kinds
+    raised on the rows listing it. Dates stay :class:`datetime.date` (the CSV writes them ISO)."""
+    sections = (
+        f"{a.list_name}: {' > '.join(a.section)}" if a.section else a.list_name
+        for a in record.appearances
+    )
     return {
         "paper_id": record.paper_id,
+        "aliases": _joined(record.aliases),
         "kind": record.kind.value,
         "title": record.title,
-        "authors": "; ".join(a.name for a in record.authors),
+        "authors": _joined(a.name for a in record.authors),
         "year": record.year,
-        "arxiv_id": record.ids.arxiv,
-        "doi": record.ids.doi,
-        "s2_id": record.ids.s2,
-        "arxiv_published": _iso(record.arxiv_published),
-        "arxiv_updated": _iso(record.arxiv_updated),
-        "primary_category": record.primary_category,
+        "publication_status": record.publication_status,
         "venue": record.venue,
-        "publication_date": _iso(record.publication_date),
+        "publication_year": record.publication_year,
+        "publication_date": record.publication_date,
+        "arxiv_published": record.arxiv_published,
+        "arxiv_updated": record.arxiv_updated,
+        "primary_category": record.primary_category,
+        "arxiv_id": _joined(f"arxiv:{i}" for i in record.ids.arxiv),
+        "doi": _joined(f"doi:{i}" for i in record.ids.doi),
+        "openreview_id": _joined(f"openreview:{i}" for i in record.ids.openreview),
+        "acl_id": _joined(f"acl:{i}" for i in record.ids.acl),
+        "s2_id": _joined(f"s2:{i}" for i in record.ids.s2),
+        "url": paper_url(record),
+        "open_access_pdf": record.open_access_pdf,
         "citation_count": record.citation_count,
         "influential_citation_count": record.influential_citation_count,
         "citation_delta": record.citation_delta,
-        "open_access_pdf": record.open_access_pdf,
-        "lists": "; ".join(sorted({a.list_name for a in record.appearances})),
+        "lists": _joined(sorted({a.list_name for a in record.appearances})),
+        "sections": _joined(dict.fromkeys(sections)),
         "appearances": len(record.appearances),
-        "stale_fields": "; ".join(record.stale_fields()),
+        "flags": _joined(sorted(set(flags))),
+        "stale_fields": _joined(record.stale_fields()),
     }
 
 
-def _iso(value: dt.date | None) -> str | None:
-    return value.isoformat() if value is not None else None
+def _joined(values: Iterable[str]) -> str | None:
+    text = "; ".join(values)
+    return text or None
 
 
 # --------------------------------------------------------------------------- serialization
@@ -413,6 +530,10 @@ def papers_to_jsonable(papers: list[PaperRecord]) -> Any:
 
 def papers_from_json(text: str | bytes) -> list[PaperRecord]:
     return _PAPERS_ADAPTER.validate_json(text)
+
+
+def papers_from_data(data: Any) -> list[PaperRecord]:
+    return _PAPERS_ADAPTER.validate_python(data)
 
 
 #: Schema file name -> what it describes; ``lists/<slug>.json`` files use list.schema.json.

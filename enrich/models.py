@@ -17,7 +17,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 
 class Model(BaseModel):
@@ -99,6 +99,10 @@ class Entry(Model):
     flags: list[str] = Field(
         default_factory=list,
         description="Extraction quirks, e.g. malformed_link, arxiv_version:2401.04088v2.",
+        # Written as ``extraction_flags``, the key the list files use for the same strings, so
+        # that ``flags`` means the checks' flags in every output file.
+        serialization_alias="extraction_flags",
+        validation_alias=AliasChoices("flags", "extraction_flags"),
     )
 
 
@@ -203,6 +207,11 @@ class SourceStatus(StrEnum):
     DISABLED = "disabled"
 
 
+#: Header the bundled stand-in (:mod:`enrich.standin`) puts on every answer; a source that
+#: receives it reports ``standin`` in its health, so made-up data is never taken for real data.
+STANDIN_HEADER = "X-Awesome-Enrich-Standin"
+
+
 class SourceHealth(Model):
     source: str
     status: SourceStatus
@@ -214,6 +223,10 @@ class SourceHealth(Model):
     not_found: int = 0
     failed: int = Field(default=0, description="Keys whose outcome is failed.")
     last_error: str | None = None
+    standin: bool = Field(
+        default=False,
+        description="True when answers came from the bundled stand-in, not the real service.",
+    )
 
 
 class SourceResult(Model, Generic[RecordT]):

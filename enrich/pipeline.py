@@ -237,6 +237,7 @@ def _merge_health(first: SourceHealth, second: SourceHealth) -> SourceHealth:
         not_found=first.not_found + second.not_found,
         failed=first.failed + second.failed,
         last_error=second.last_error or first.last_error,
+        standin=first.standin or second.standin,
     )
 
 
@@ -337,6 +338,11 @@ def run_enrichment(
 SUMMARY_ROW_LIMIT = 25
 #: How many citation movers the summaries show.
 MOVERS_LIMIT = 10
+#: What the summaries say of a snapshot whose manifest has ``demo: true``.
+DEMO_NOTE = (
+    "Demo data: values come from the bundled stand-in of arXiv and Semantic Scholar "
+    "(citation counts and S2 ids are made up)."
+)
 
 
 class CitationMove(Model):
@@ -369,6 +375,7 @@ class RunSummary(Model):
         default=None, description="The run's HTML report (report/index.html); None if not written."
     )
     previous_run_id: str | None = None
+    demo: bool = Field(default=False, description="Values come from the bundled stand-in.")
     counts: Counts
     lists: list[ManifestList]
     list_failures: list[ListFailure] = Field(default_factory=list)
@@ -460,6 +467,7 @@ def summarize(report: RunReport) -> RunSummary:
         snapshot_path=str(report.path),
         report_path=str(report_index) if report_index.is_file() else None,
         previous_run_id=manifest.previous_run_id,
+        demo=manifest.demo,
         counts=manifest.counts,
         lists=list(manifest.lists),
         list_failures=list(manifest.list_failures),
@@ -518,6 +526,8 @@ def render_summary_markdown(summary: RunSummary) -> str:
         f"({counts.paper_entries} papers listed), {counts.papers} distinct papers, "
         f"{counts.stale_papers} with values carried over from an earlier run.",
     ]
+    if summary.demo:
+        lines += ["", f"**{DEMO_NOTE}**"]
     if summary.status_reasons:
         lines += ["", "Why not ok:", ""] + [f"- {reason}" for reason in summary.status_reasons]
     lines += ["", "## Lists", ""]
@@ -579,6 +589,8 @@ def render_summary_text(summary: RunSummary) -> str:
     lines = [f"Run {summary.run_id}: {summary.headline}", f"Snapshot: {summary.snapshot_path}"]
     if summary.report_path is not None:
         lines.append(f"Report: {summary.report_path}")
+    if summary.demo:
+        lines.append(f"  {DEMO_NOTE}")
     for role, health in summary.sources.items():
         line = (
             f"  {role}: {health.status}, {health.requests} requests, {health.ok} ok, "

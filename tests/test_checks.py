@@ -183,7 +183,7 @@ def record(
     return PaperRecord(
         paper_id=paper_id,
         kind=EntryKind.PAPER,
-        ids=PaperIds(arxiv=paper_id.removeprefix("arxiv:")),
+        ids=PaperIds(arxiv=[paper_id.removeprefix("arxiv:")]),
         title=title,
         venue=venue,
         sources=sources,

@@ -30,7 +30,8 @@ def test_extract_json_shape(runner: CliRunner) -> None:
     assert document["list"]["name"] == "001-6649f24848fe5dce"
     entries = document["entries"]
     assert len(entries) == 44
-    required = {"position", "line", "section", "title", "name", "kind", "ids", "links", "flags"}
+    required = {"position", "line", "section", "title", "name", "kind", "ids", "links"}
+    required |= {"paper_urls", "extraction_flags"}
     for entry in entries:
         assert required <= entry.keys()
         assert set(entry["ids"]) == {"arxiv", "doi", "openreview", "acl"}
@@ -39,7 +40,7 @@ def test_extract_json_shape(runner: CliRunner) -> None:
     second = entries[1]
     assert second["position"] == 2 and second["line"] == 41 and second["name"] == "MLLMs"
     assert second["ids"]["arxiv"] == ["2404.08452"]
-    assert "malformed_link" in second["flags"]
+    assert "malformed_link" in second["extraction_flags"] and "flags" not in second
     assert second["links"][0]["role"] == "paper"
 
 
@@ -110,5 +111,5 @@ def test_extract_list_never_seen(runner: CliRunner, tmp_path: Path) -> None:
         ("Mixtral of Experts", ["New List", "2024"]),
         ("GShard", ["New List", "2024"]),
     ]
-    assert entries[0]["flags"] == ["arxiv_version:2401.04088v1"]
+    assert entries[0]["extraction_flags"] == ["arxiv_version:2401.04088v1"]
     assert entries[1]["ids"]["openreview"] == ["qrwe7XHTmYb"]

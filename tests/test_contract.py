@@ -35,8 +35,11 @@ from enrich.contract import (
     dump_json,
     json_schemas,
 )
+from enrich.lists.extract import extract_list
+from enrich.lists.read import read_list
 from enrich.models import Author, Link, ListInfo, SourceHealth
 from enrich.publish.snapshot import build_snapshot, write_snapshot
+from enrich.settings import Settings
 
 README = SCHEMA_DIR.parent / "README.md"
 DOCUMENTED_MODELS: list[type[BaseModel]] = [
@@ -119,3 +122,33 @@ def test_dump_json_is_the_standard_library_text_sorted_and_indented() -> None:
     data = {"b": [1, 2.5, None, True], "a": {"é": "naïve — ok", "z": [], "y": {}}, "c": "x\ny"}
     expected = json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     assert dump_json(data) == expected
+
+
+def test_one_shape_per_concept_in_enrich_extract_list_files_and_papers_json(
+    tmp_path: Path,
+) -> None:
+    """A row's ids, paper links and extraction quirks are written alike by `enrich extract` and
+    in lists/<slug>.json; a paper's ids in papers.json have the same shape (plus s2);
+    `flags` means the checks' flags wherever it appears."""
+    source = str(Path(__file__).parent / "data" / "lists" / "001_6649f24848fe5dce.txt")
+    shown = CliRunner().invoke(app, ["extract", source])
+    assert shown.exit_code == 0, shown.output
+    extracted_doc = json.loads(shown.stdout)
+
+    lists = [extract_list(read_list(source, Settings.from_env({})))]
+    path = write_snapshot(build_snapshot(run_input("run-1", lists), None), tmp_path)
+    [list_path] = (path / "lists").glob("*.json")
+    list_doc = json.loads(list_path.read_text(encoding="utf-8"))
+    papers_doc = json.loads((path / "papers.json").read_text(encoding="utf-8"))
+
+    assert extracted_doc["list"] == list_doc["list"]
+    assert len(extracted_doc["entries"]) == len(list_doc["entries"])
+    for row, listed in zip(extracted_doc["entries"], list_doc["entries"], strict=True):
+        shared = (row.keys() & listed.keys()) - {"flags"}
+        assert {"ids", "paper_urls", "extraction_flags", "links", "section"} <= shared
+        assert {key: row[key] for key in shared} == {key: listed[key] for key in shared}
+        assert "flags" not in row  # extraction quirks are extraction_flags everywhere
+        assert all(isinstance(flag, dict) for flag in listed["flags"])
+    row_id_kinds = set(extracted_doc["entries"][0]["ids"])
+    assert papers_doc and all(set(p["ids"]) == row_id_kinds | {"s2"} for p in papers_doc)
+    assert all(isinstance(v, list) for p in papers_doc for v in p["ids"].values())

@@ -88,7 +88,7 @@ def test_an_s2_outage_keeps_the_previous_values_marked_stale() -> None:
     assert mixtral is not None
     assert mixtral.citation_count == 100
     assert mixtral.venue == "ICML"
-    assert mixtral.ids.s2 == "s2mix"
+    assert mixtral.ids.s2 == ["s2mix"]
     cites = mixtral.sources["citation_count"]
     assert cites.stale and cites.source == FieldOrigin.S2 and cites.fetched_at == T0
     assert mixtral.citation_delta is None  # a kept value did not grow
@@ -218,22 +218,40 @@ def test_diff_reports_papers_fields_entries_and_flags() -> None:
             arxiv=result("arxiv", ok("arxiv:2401.04088", arxiv_record("2401.04088", MIXTRAL))),
             s2=result(
                 "s2",
-                ok("arxiv:2401.04088", s2_record("s2mix", MIXTRAL, venue="arXiv", citations=120)),
+                ok(
+                    "arxiv:2401.04088",
+                    s2_record(
+                        "s2mix",
+                        MIXTRAL,
+                        venue="arXiv",
+                        citations=120,
+                        external_ids={"ArXiv": "2401.04088"},
+                    ),
+                ),
             ),
         ),
         old,
     )
     diff = diff_snapshots(old, new)
-    assert diff.papers_added == ["arxiv:2405.00001"]
-    assert diff.papers_removed == ["arxiv:2310.06825"]
+    assert [(p.paper_id, p.title) for p in diff.papers_added] == [("arxiv:2405.00001", "Another")]
+    assert [(p.paper_id, p.title) for p in diff.papers_removed] == [("arxiv:2310.06825", MISTRAL)]
+    assert diff.papers_renamed == []
     changes = {(c.paper_id, c.field): (c.old, c.new) for c in diff.changes}
     assert changes[("arxiv:2401.04088", "citation_count")] == ("100", "120")
-    assert changes[("arxiv:2401.04088", "venue")] == ("ICML", "arXiv")
+    # S2 now calls it a preprint: no venue, and the status says why
+    assert changes[("arxiv:2401.04088", "venue")] == ("ICML", None)
+    assert changes[("arxiv:2401.04088", "publication_status")] == ("published", "preprint")
     [list_diff] = diff.lists
-    assert list_diff.flags_removed == ["arxiv:2401.04088 published_since"]
+    assert [(c.key, c.flag) for c in list_diff.flags_removed] == [
+        ("arxiv:2401.04088", FlagKind.PUBLISHED_SINCE)
+    ]
     text = format_diff(diff)
-    assert "~ arxiv:2401.04088 citation_count: 100 -> 120" in text
-    assert "  - flag arxiv:2401.04088 published_since" in text
+    # every paper and row is named by id and title
+    assert '+ paper arxiv:2405.00001 "Another"' in text
+    assert f'- paper arxiv:2310.06825 "{MISTRAL}"' in text
+    assert f'~ arxiv:2401.04088 "{MIXTRAL}" citation_count: 100 -> 120' in text
+    assert f'  - flag published_since arxiv:2401.04088 "{MIXTRAL}"' in text
+    assert '  + entry arxiv:2405.00001 "Another"' in text
     assert format_diff(diff_snapshots(new, new)).endswith("no changes\n")
 
 
@@ -253,7 +271,7 @@ def test_the_diff_command_prints_changes_between_two_written_snapshots(tmp_path:
     shown = runner.invoke(app, ["diff", "run-1", "latest", "--out", str(tmp_path)])
     assert shown.exit_code == 0, shown.output
     assert shown.output.startswith("run-1 (ok) -> run-2 (ok)\n")
-    assert "~ arxiv:2401.04088 citation_count: 100 -> 150" in shown.output
+    assert f'~ arxiv:2401.04088 "{MIXTRAL}" citation_count: 100 -> 150' in shown.output
     run_1 = str(tmp_path / "snapshots" / "run-1")
     by_path = runner.invoke(app, ["diff", run_1, "run-1", "--out", str(tmp_path)])
     assert by_path.exit_code == 0 and by_path.output.endswith("no changes\n")

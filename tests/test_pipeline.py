@@ -227,6 +227,8 @@ def test_second_run_links_the_previous_and_summary_reflects_the_snapshot(
     assert "Report: not written" in pipeline.render_summary_markdown(unwritten)
     text = pipeline.render_summary_text(summary)
     assert text.splitlines()[1:3] == [f"Snapshot: {second.path}", f"Report: {report_index}"]
+    # Stand-in data says so wherever a person reads the run.
+    assert summary.demo and pipeline.DEMO_NOTE in text and pipeline.DEMO_NOTE in markdown
 
 
 def test_unreachable_services_give_a_failed_snapshot_that_is_still_written(

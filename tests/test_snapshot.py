@@ -27,7 +27,14 @@ from paper_builders import (
 )
 
 from enrich import pipeline
-from enrich.contract import FlagKind, RunStatus, Snapshot
+from enrich.contract import (
+    PAPER_TABLE_COLUMNS,
+    PAPER_TABLE_DATE_COLUMNS,
+    PAPER_TABLE_INT_COLUMNS,
+    FlagKind,
+    RunStatus,
+    Snapshot,
+)
 from enrich.errors import InputError, OutputError
 from enrich.lists.config import ListSpec
 from enrich.publish.history import read_history
@@ -37,6 +44,7 @@ from enrich.publish.snapshot import (
     load_latest,
     load_snapshot,
     output_lock,
+    papers_table,
     write_snapshot,
 )
 from enrich.settings import Settings
@@ -123,6 +131,18 @@ def test_manifest_counts_and_list_order() -> None:
     assert mixtral is not None and len(mixtral.appearances) == 2
 
 
+def test_the_manifest_says_when_values_come_from_the_stand_in() -> None:
+    real = small_snapshot("run-1")
+    assert not real.manifest.demo
+    run = run_input("run-2", [extracted("a", entry("a", 1, MIXTRAL, arxiv=["2401.04088"]))])
+    s2 = run.s2.model_copy(update={"health": run.s2.health.model_copy(update={"standin": True})})
+    demo = build_snapshot(run.model_copy(update={"s2": s2}), real)
+    assert demo.manifest.demo and demo.manifest.sources["s2"].standin
+    # A run built on stand-in values (deltas, carried values) is not real data either.
+    after = build_snapshot(run_input("run-3", []), demo)
+    assert after.manifest.demo and not after.manifest.sources["s2"].standin
+
+
 def test_two_lists_with_one_slug_are_refused() -> None:
     lists = [extracted("a"), extracted("a")]
     with pytest.raises(InputError, match="two lists are named 'a'"):
@@ -180,18 +200,112 @@ def test_output_is_byte_for_byte_deterministic(tmp_path: Path) -> None:
     )
 
 
-def test_tables_have_one_typed_row_per_paper(tmp_path: Path) -> None:
+def numeric_looking_snapshot() -> Snapshot:
+    """Ids that read as numbers (2106.03760 -> 2106.0376), a missing year, several lists."""
+    lists = [
+        extracted(
+            "alpha",
+            entry("alpha", 1, "DSelect-k", arxiv=["2106.03760"], section=["Papers", "Gating"]),
+            entry("alpha", 2, "Mixture-of-Experts with Expert Choice", arxiv=["2206.02770"]),
+            entry("alpha", 3, "Numbers only", openreview=["1234567"]),
+            entry(
+                "alpha", 4, "DSelect-k (again)", arxiv=["2106.03760"], section=["Papers", "Gating"]
+            ),
+        ),
+        extracted("beta", entry("beta", 1, "DSelect-k", arxiv=["2106.03760"])),
+    ]
+    run = run_input(
+        "run-1",
+        lists,
+        arxiv=result(
+            "arxiv",
+            ok("arxiv:2106.03760", arxiv_record("2106.03760", "DSelect-k")),
+            ok("arxiv:2206.02770", arxiv_record("2206.02770", "Expert Choice")),
+        ),
+        s2=result(
+            "s2",
+            ok(
+                "arxiv:2106.03760",
+                s2_record(
+                    "330289",
+                    "DSelect-k",
+                    external_ids={"ArXiv": "2106.03760", "DOI": "10.5555/3540261.3542388"},
+                    venue="NeurIPS",
+                    year=2021,
+                    publication_date=dt.date(2021, 12, 6),
+                    citations=2194,
+                ),
+            ),
+        ),
+    )
+    return build_snapshot(run, None)
+
+
+def test_the_csv_reads_back_unchanged_with_pandas_defaults(tmp_path: Path) -> None:
     import pandas as pd
 
-    path = write_snapshot(small_snapshot("run-1"), tmp_path)
-    csv_table = pd.read_csv(path / "papers.csv")
-    parquet_table = pd.read_parquet(path / "papers.parquet")
-    assert list(csv_table["paper_id"]) == ["arxiv:2401.04088", "arxiv:2402.00002"]
-    assert list(parquet_table["paper_id"]) == list(csv_table["paper_id"])
-    assert list(csv_table.columns) == list(parquet_table.columns)
-    assert parquet_table["citation_count"].iloc[0] == 100
-    assert str(parquet_table["citation_count"].dtype) == "Int64"
-    assert csv_table["lists"].iloc[0] == "alpha; beta"
+    snapshot = numeric_looking_snapshot()
+    path = write_snapshot(snapshot, tmp_path)
+    written = papers_table(snapshot)
+    table = pd.read_csv(path / "papers.csv")  # no dtype=, no converters: what people do
+    assert list(table.columns) == list(PAPER_TABLE_COLUMNS)
+    for column in PAPER_TABLE_COLUMNS:
+        expected = [None if pd.isna(v) else v for v in written[column]]
+        if column in PAPER_TABLE_DATE_COLUMNS:
+            expected = [None if v is None else v.isoformat() for v in expected]
+        got = [None if pd.isna(v) else v for v in table[column]]
+        assert got == expected, column
+        if column not in PAPER_TABLE_INT_COLUMNS and any(v is not None for v in got):
+            assert not pd.api.types.is_numeric_dtype(table[column]), column
+    dselect = table.set_index("paper_id").loc["arxiv:2106.03760"]
+    assert dselect["arxiv_id"] == "arxiv:2106.03760"  # not 2106.0376
+    assert dselect["doi"] == "doi:10.5555/3540261.3542388"
+    assert dselect["lists"] == "alpha; beta" and dselect["appearances"] == 3
+    assert dselect["sections"] == "alpha: Papers > Gating; beta: Papers"
+    assert dselect["url"] == "https://arxiv.org/abs/2106.03760"
+    assert dselect["flags"] == "duplicate"  # raised on alpha's second row
+    assert (dselect["year"], dselect["venue"], dselect["publication_status"]) == (
+        2021,
+        "NeurIPS",
+        "published",
+    )
+    numbers_only = table.set_index("paper_id").loc["openreview:1234567"]
+    assert numbers_only["openreview_id"] == "openreview:1234567"
+
+
+def test_no_id_cell_reads_as_a_number_in_a_spreadsheet(tmp_path: Path) -> None:
+    """Spreadsheets turn any cell that parses as a number into one; ids must never parse."""
+    import csv
+
+    path = write_snapshot(numeric_looking_snapshot(), tmp_path)
+    with (path / "papers.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    id_columns = ["paper_id", "aliases", "arxiv_id", "doi", "openreview_id", "acl_id", "s2_id"]
+    cells = [row[c] for row in rows for c in id_columns if row[c]]
+    assert len(cells) >= 8
+    for cell in cells:
+        with pytest.raises(ValueError):
+            float(cell)
+
+
+def test_parquet_has_real_dates_and_nullable_integers(tmp_path: Path) -> None:
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    path = write_snapshot(numeric_looking_snapshot(), tmp_path)
+    schema = pq.read_schema(path / "papers.parquet")
+    assert str(schema.field("arxiv_published").type) == "date32[day]"
+    assert str(schema.field("publication_date").type) == "date32[day]"
+    assert str(schema.field("citation_count").type) == "int64"
+    assert str(schema.field("arxiv_id").type) == "string"
+    table = pd.read_parquet(path / "papers.parquet").set_index("paper_id")
+    assert str(table["citation_count"].dtype) == "Int64"
+    assert str(table["year"].dtype) == "Int64"
+    assert table.loc["arxiv:2106.03760", "citation_count"] == 2194
+    assert pd.isna(table.loc["arxiv:2206.02770", "citation_count"])
+    assert table.loc["arxiv:2106.03760", "arxiv_published"] == dt.date(2024, 1, 8)
+    assert table.loc["arxiv:2106.03760", "publication_date"] == dt.date(2021, 12, 6)
+    assert table.loc["arxiv:2106.03760", "year"] == 2021
 
 
 def test_unsafe_names_and_reused_run_ids_are_refused(tmp_path: Path) -> None:
@@ -385,6 +499,7 @@ def test_seed_lists_end_to_end_with_an_s2_outage(settings: Settings, tmp_path: P
         specs, out, settings, now=clock(dt.datetime(2026, 1, 1, 3, tzinfo=dt.UTC))
     ).snapshot
     assert first.manifest.status == RunStatus.OK, first.manifest.status_reasons
+    assert first.manifest.demo  # the stand-in answered: its counts are made up
 
     published = preprints_published_since()
     for slug, list_file in first.lists.items():

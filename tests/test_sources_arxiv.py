@@ -83,6 +83,7 @@ def test_fields_are_mapped_from_the_feed(settings: Settings, standin: StandIn) -
     assert llava.latest_version == 5
     assert llava.updated > llava.published
     assert llava.authors[0].name == "Bin Lin"
+    assert result.health.standin  # the stand-in's answers say they are made up
 
 
 def test_authors_keep_their_affiliations(settings: Settings, big: StandIn) -> None:

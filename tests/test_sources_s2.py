@@ -156,6 +156,7 @@ def test_fetch_returns_every_requested_field_for_arxiv_doi_and_acl_ids(
     assert result.health.status is SourceStatus.UP
     assert (result.health.requests, result.health.retries, result.health.failures) == (1, 0, 0)
     assert (result.health.ok, result.health.not_found, result.health.failed) == (3, 0, 0)
+    assert result.health.standin  # the stand-in's answers say they are made up
 
 
 def test_fetch_is_deterministic_and_health_accumulates_over_the_run(
@@ -611,6 +612,7 @@ def test_empty_200_answer_is_a_failure_that_is_retried_not_not_found(
     result = source.fetch([MIXTRAL])
     assert result.outcomes[MIXTRAL].status is OutcomeStatus.OK
     assert result.health.retries == 2
+    assert not result.health.standin  # answers without the stand-in's header are real ones
 
 
 def test_trap_one_bad_id_can_turn_a_batch_into_400__the_batch_is_split_to_isolate_it(

@@ -13,6 +13,7 @@ import arxiv
 import httpx
 import pytest
 
+from enrich.models import STANDIN_HEADER
 from enrich.standin import Fault, StandIn
 from enrich.standin.catalog import DATA_FILE, Catalog
 
@@ -39,6 +40,18 @@ def batch(standin: StandIn, ids: list[str], fields: str = "title,externalIds") -
 
 
 # --------------------------------------------------------------------------- data
+
+
+def test_every_answer_says_it_comes_from_the_stand_in(standin: StandIn) -> None:
+    standin.inject("s2", Fault.http(503))
+    answers = [
+        httpx.get(standin.arxiv_url, params={"id_list": "2401.04088"}),
+        batch(standin, ["ARXIV:2401.04088"]),  # the injected 503
+        batch(standin, ["ARXIV:2401.04088"]),
+        httpx.get(f"{standin.s2_url}{MATCH}", params={"query": "no such title at all"}),
+    ]
+    assert [a.status_code for a in answers] == [200, 503, 200, 404]
+    assert all(STANDIN_HEADER in answer.headers for answer in answers)
 
 
 def test_catalogue_says_which_values_are_made_up_and_keeps_real_titles() -> None:

@@ -6,9 +6,21 @@ Two steps around the source calls:
    :func:`plan_suggestions` (after the first answers) which titles to match to find the paper a
    mismatched row really names.
 2. :func:`reconcile` groups the entries of all lists into one :class:`PaperRecord` per paper,
-   keyed by a canonical id, and merges the sources' fields by precedence (:data:`FIELD_PRECEDENCE`),
-   recording which source gave each field and when. Carry-forward of values a failed source could
-   not refresh is :func:`enrich.publish.history.carry_forward`'s job.
+   keyed by a paper id chosen from the ids the lists give (:func:`choose_paper_id`), and merges
+   the sources' fields by precedence (:data:`FIELD_PRECEDENCE`), recording which source gave
+   each field and when. Carry-forward of values a failed source could not refresh, and the
+   ids a paper had in earlier snapshots, are :func:`enrich.publish.history.carry_forward`'s job.
+
+Ids for life: a paper's id is taken from the ids its list rows give (arXiv, else DOI, OpenReview,
+ACL, a paper link), in :data:`enrich.contract.PAPER_ID_ORDER`; a source's id (an arXiv id that
+Semantic Scholar knows, an S2 paperId) names a paper only when no list row gives one, so a run
+with or without Semantic Scholar gives a paper the same id. Every other id the paper is known by
+is kept in its ``aliases``.
+
+Published version: Semantic Scholar's ``publicationDate`` of an arXiv paper is usually the date
+of an arXiv version, and its ``year`` the venue's. A record keeps ``venue``, ``publication_year``
+and ``publication_date`` only for a venue that is not a preprint server, and the date only when
+it is neither arXiv date and falls in the venue's year (:func:`settle_publication`).
 
 Decision on non-paper entries (course, book, ...): an entry of any kind that carries a paper id
 (e.g. the Springer book's DOI) is looked up and becomes a record, because the id names a citable
@@ -34,6 +46,8 @@ from enrich.contract import (
     LookupState,
     PaperIds,
     PaperRecord,
+    PublicationStatus,
+    paper_id_rank,
 )
 from enrich.models import (
     ArxivRecord,
@@ -50,7 +64,7 @@ from enrich.models import (
     SourceStatus,
     TitleQuery,
 )
-from enrich.papers.checks import EntryEvidence, title_describes, title_key
+from enrich.papers.checks import EntryEvidence, is_preprint_venue, title_describes, title_key
 from enrich.sources.s2 import to_s2_id
 from enrich.titles import normalize_title
 
@@ -60,7 +74,10 @@ FIELD_PRECEDENCE: dict[str, tuple[FieldOrigin, ...]] = {
     "title": (FieldOrigin.ARXIV, FieldOrigin.S2, FieldOrigin.LIST),
     "authors": (FieldOrigin.ARXIV, FieldOrigin.S2),
     "author_ids": (FieldOrigin.S2,),
+    # S2 offers a year only for a published version or a paper not on arXiv: the year of an
+    # unpublished arXiv paper is its v1's.
     "year": (FieldOrigin.S2, FieldOrigin.ARXIV),
+    "publication_status": (FieldOrigin.S2,),
     "arxiv_published": (FieldOrigin.ARXIV,),
     "arxiv_updated": (FieldOrigin.ARXIV,),
     "arxiv_version": (FieldOrigin.ARXIV,),
@@ -68,6 +85,7 @@ FIELD_PRECEDENCE: dict[str, tuple[FieldOrigin, ...]] = {
     "categories": (FieldOrigin.ARXIV,),
     "journal_ref": (FieldOrigin.ARXIV,),
     "venue": (FieldOrigin.S2,),
+    "publication_year": (FieldOrigin.S2,),
     "publication_date": (FieldOrigin.S2,),
     "citation_count": (FieldOrigin.S2,),
     "influential_citation_count": (FieldOrigin.S2,),
@@ -76,8 +94,6 @@ FIELD_PRECEDENCE: dict[str, tuple[FieldOrigin, ...]] = {
     "fields_of_study": (FieldOrigin.S2,),
 }
 
-#: Canonical id precedence: arXiv, else DOI, else S2 paper id, else OpenReview/ACL, else URL.
-_ID_RANK = ("arxiv:", "doi:", "s2:", "openreview:", "acl:", "url:")
 _YEAR = re.compile(r"^\s*(\d{4})\s*$")
 
 
@@ -284,32 +300,40 @@ def reconcile(
     one record). ``remembered`` (:func:`previous_entry_key` -> paper id, from the previous
     snapshot) names the paper of a row that needs a title match which failed (or was not made:
     S2 disabled) in this run, so that its values can be carried forward.
+    A record's id is :func:`choose_paper_id` of its ids; the others are its ``aliases``.
     """
     evidence = _gather_evidence(lists, arxiv, s2, titles)
     remembered = remembered or {}
     groups = _UnionFind()
-    entry_ids: list[list[str]] = []
+    entry_ids: list[tuple[list[str], list[str]]] = []
     for index, item in enumerate(evidence):
-        ids = _entry_ids(item)
+        listed, found = _entry_ids(item)
         match = item.title_match
         unmatched = match is None or match.status == OutcomeStatus.FAILED
         if needs_title_match(item.entry) and unmatched:
             previous = remembered.get(previous_entry_key(item.list_name, item.entry.title))
-            ids = [previous, *ids] if previous else ids
-        entry_ids.append(ids)
-        for paper_id in ids:
+            found = [previous, *found] if previous else found
+        entry_ids.append((listed, found))
+        for paper_id in [*listed, *found]:
             groups.union(f"entry:{index}", paper_id)
 
     members: dict[str, list[int]] = {}
-    for index, ids in enumerate(entry_ids):
-        if ids:
+    for index, (listed, found) in enumerate(entry_ids):
+        if listed or found:
             members.setdefault(groups.find(f"entry:{index}"), []).append(index)
     records: list[PaperRecord] = []
     resolved = list(evidence)
     for indexes in members.values():
-        group_ids = sorted({i for index in indexes for i in entry_ids[index]}, key=_id_rank)
+        indexes.sort(key=lambda i: (evidence[i].list_name, evidence[i].entry.position))
+        listed_ids = [i for index in indexes for i in entry_ids[index][0]]
+        found_ids = [i for index in indexes for i in entry_ids[index][1]]
+        group_ids = list(dict.fromkeys([*listed_ids, *found_ids]))
         record = _build_record(
-            group_ids[0], group_ids, [evidence[i] for i in indexes], arxiv.health, s2.health
+            choose_paper_id(listed_ids, group_ids),
+            group_ids,
+            [evidence[i] for i in indexes],
+            arxiv.health,
+            s2.health,
         )
         records.append(record)
         for index in indexes:
@@ -345,10 +369,11 @@ def _gather_evidence(
     return evidence
 
 
-def _entry_ids(item: EntryEvidence) -> list[str]:
-    """Every id naming the entry's paper: the row's own, then the sources' external ids."""
+def _entry_ids(item: EntryEvidence) -> tuple[list[str], list[str]]:
+    """The ids naming the entry's paper: those the row gives (its first id of each kind, else
+    its first paper link), and those the sources add (external ids, S2 paperIds)."""
     ids = item.entry.ids
-    found = [
+    listed = [
         f"{prefix}:{values[0]}"
         for prefix, values in (
             ("arxiv", ids.arxiv),
@@ -358,14 +383,26 @@ def _entry_ids(item: EntryEvidence) -> list[str]:
         )
         if values
     ]
+    if not listed and item.entry.paper_urls:
+        listed.append(f"url:{item.entry.paper_urls[0]}")
+    found = []
     if item.arxiv is not None and item.arxiv.record is not None and item.arxiv.record.doi:
         found.append(f"doi:{item.arxiv.record.doi.lower()}")
     for outcome in (item.s2, item.title_match):
         if outcome is not None and outcome.record is not None:
             found.extend(_s2_ids(outcome.record))
-    if not found and item.entry.paper_urls:
-        found.append(f"url:{item.entry.paper_urls[0]}")
-    return list(dict.fromkeys(found))
+    return listed, [i for i in dict.fromkeys(found) if i not in listed]
+
+
+def choose_paper_id(listed: Sequence[str], known: Sequence[str]) -> str:
+    """A paper's id: the most stable of the ids its list rows give (``listed``, in
+    :data:`enrich.contract.PAPER_ID_ORDER`), else of every id ``known`` for it.
+
+    A source's id never replaces one a list gives, so a paper keeps its id whether or not
+    Semantic Scholar answered; it changes only when the lists change (a row gains an arXiv
+    link), and the id it had stays among its aliases.
+    """
+    return min(listed or known, key=paper_id_rank)
 
 
 def _s2_ids(record: S2Record) -> list[str]:
@@ -378,11 +415,6 @@ def _s2_ids(record: S2Record) -> list[str]:
     if "acl" in ext:
         found.append(f"acl:{ext['acl']}")
     return found
-
-
-def _id_rank(paper_id: str) -> tuple[int, str]:
-    rank = next((i for i, p in enumerate(_ID_RANK) if paper_id.startswith(p)), len(_ID_RANK))
-    return rank, paper_id
 
 
 class _UnionFind:
@@ -467,8 +499,10 @@ def _build_record(
     kinds = [i.entry.kind for i in items]
     return PaperRecord(
         paper_id=paper_id,
+        aliases=sorted((i for i in group_ids if i != paper_id), key=paper_id_rank),
         kind=EntryKind.PAPER if EntryKind.PAPER in kinds else kinds[0],
-        ids=_paper_ids(group_ids, items),
+        ids=_paper_ids(group_ids),
+        paper_urls=sorted({url for i in items for url in i.entry.paper_urls}),
         lookups={
             "arxiv": _lookup_state(
                 arxiv_outcomes, wanted_arxiv, arxiv_health.status == SourceStatus.DISABLED
@@ -506,13 +540,23 @@ def _arxiv_values(record: ArxivRecord) -> dict[str, Any]:
 
 
 def _s2_values(record: S2Record) -> dict[str, Any]:
-    venue = record.venue or (record.publication_venue.name if record.publication_venue else None)
+    named = record.venue or (record.publication_venue.name if record.publication_venue else None)
+    # "arXiv.org", "CoRR", "bioRxiv", ...: where the preprint is, not a published version.
+    venue = named.strip() if named and not is_preprint_venue(named) else None
+    on_arxiv = any(k.lower() == "arxiv" and v for k, v in record.external_ids.items())
+    status = (
+        PublicationStatus.PUBLISHED if venue else PublicationStatus.PREPRINT if on_arxiv else None
+    )
     return {
         "title": " ".join(record.title.split()),
         "authors": record.authors,
-        "year": record.year,
-        "venue": venue.strip() if venue else None,
-        "publication_date": record.publication_date,
+        # S2's year of an unpublished arXiv paper is its v1's, which arXiv gives first-hand.
+        "year": record.year if venue or not on_arxiv else None,
+        "publication_status": status,
+        "venue": venue,
+        "publication_year": record.year if venue else None,
+        # Checked against the arXiv dates by settle_publication, once carry-forward is done.
+        "publication_date": record.publication_date if venue else None,
         "citation_count": record.citation_count,
         "influential_citation_count": record.influential_citation_count,
         "reference_count": record.reference_count,
@@ -545,17 +589,35 @@ def merge_author_ids(authors: Sequence[Author], s2_authors: Sequence[Author]) ->
     return merged
 
 
-def _paper_ids(group_ids: Sequence[str], items: Sequence[EntryEvidence]) -> PaperIds:
-    first: dict[str, str] = {}
+def _paper_ids(group_ids: Sequence[str]) -> PaperIds:
+    by_kind: dict[str, list[str]] = {"arxiv": [], "doi": [], "openreview": [], "acl": [], "s2": []}
     for paper_id in group_ids:
         prefix, _, value = paper_id.partition(":")
-        first.setdefault(prefix, value)
-    urls = sorted({url for i in items for url in i.entry.paper_urls})
-    return PaperIds(
-        arxiv=first.get("arxiv"),
-        doi=first.get("doi"),
-        s2=first.get("s2"),
-        openreview=first.get("openreview"),
-        acl=first.get("acl"),
-        urls=urls,
-    )
+        if prefix in by_kind:
+            by_kind[prefix].append(value)
+    return PaperIds(**by_kind)
+
+
+def settle_publication(record: PaperRecord) -> PaperRecord:
+    """``record`` without published-version claims its own values contradict.
+
+    Run once carry-forward is done (the arXiv dates may then be kept ones). The date S2 gives is
+    dropped when it is an arXiv version's date, when it falls outside the venue's year, or when
+    the paper is on arXiv and its arXiv dates are unknown (so it cannot be told apart); a
+    ``preprint`` status is dropped when arXiv gives a journal reference (the authors say it was
+    published; where, S2 does not know).
+    """
+    drop = []
+    date = record.publication_date
+    if date is not None and (
+        date in (record.arxiv_published, record.arxiv_updated)
+        or (record.publication_year is not None and date.year != record.publication_year)
+        or (record.ids.arxiv and record.arxiv_published is None)
+    ):
+        drop.append("publication_date")
+    if record.publication_status == PublicationStatus.PREPRINT and record.journal_ref:
+        drop.append("publication_status")
+    if not drop:
+        return record
+    sources = {name: origin for name, origin in record.sources.items() if name not in drop}
+    return record.model_copy(update={**dict.fromkeys(drop), "sources": sources})

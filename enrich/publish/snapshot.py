@@ -28,11 +28,17 @@ from pathlib import Path
 from typing import Any
 
 import filelock
+import orjson
 import pandas as pd
+import pyarrow
+import pyarrow.parquet
 from pydantic import ValidationError
 
 from enrich.contract import (
     PAPER_TABLE_COLUMNS,
+    PAPER_TABLE_DATE_COLUMNS,
+    PAPER_TABLE_INT_COLUMNS,
+    SCHEMA_VERSION,
     Counts,
     Flag,
     ListEntry,
@@ -46,6 +52,7 @@ from enrich.contract import (
     Snapshot,
     dump_json,
     paper_table_row,
+    papers_from_data,
     papers_from_json,
     papers_to_jsonable,
     to_jsonable,
@@ -61,8 +68,15 @@ from enrich.models import (
     SourceResult,
 )
 from enrich.papers.checks import EntryEvidence, check_entries
-from enrich.papers.records import reconcile, title_suggestions
+from enrich.papers.records import reconcile, settle_publication, title_suggestions
 from enrich.publish.history import carry_forward, list_changes, remembered_entries, updated_history
+from enrich.publish.lineage import names, renamed_ids
+from enrich.publish.migrate import (
+    migrate_list_file,
+    migrate_manifest,
+    migrate_papers,
+    schema_version,
+)
 
 __all__ = [
     "ListFailure",
@@ -79,7 +93,6 @@ _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _PARTIAL_SUFFIX = ".partial"
 _LATEST_LINK_TMP = "latest.tmp"
 _HISTORY_TMP = "history.csv.tmp"
-_INT_COLUMNS = ("year", "citation_count", "influential_citation_count", "citation_delta")
 
 #: Called after each step of :func:`write_snapshot` with the step's name (a file's path relative
 #: to the snapshot directory, then "snapshot", "history.csv", "latest"). Tests use it to observe
@@ -113,9 +126,14 @@ def build_snapshot(run: RunInput, previous: Snapshot | None) -> Snapshot:
     if repeated:
         raise InputError(f"two lists are named {repeated[0]!r}; list slugs must be unique")
     reconciled = reconcile(run.lists, run.arxiv, run.s2, run.titles, remembered_entries(previous))
-    papers = carry_forward(reconciled.records, previous)
+    papers = [settle_publication(p) for p in carry_forward(reconciled.records, previous)]
     by_id = {paper.paper_id: paper for paper in papers}
-    suggestions = title_suggestions(run.titles)
+    renamed = renamed_ids(papers)
+    # A title match names a paper by S2's best id; the flag names it by its id in papers.json.
+    paper_of = {name: paper.paper_id for paper in papers for name in names(paper)}
+    suggestions = {
+        key: paper_of.get(found, found) for key, found in title_suggestions(run.titles).items()
+    }
 
     list_files: dict[str, ListFile] = {}
     for extracted in run.lists:
@@ -129,12 +147,15 @@ def build_snapshot(run: RunInput, previous: Snapshot | None) -> Snapshot:
             run_id=run.run_id,
             info=extracted.info,
             flag_counts=_flag_counts(entries),
-            changes=list_changes(slug, entries, previous),
+            changes=list_changes(slug, entries, previous, renamed),
             entries=entries,
         )
     status, reasons = run_status(run, papers)
+    sources = {"arxiv": run.arxiv.health, "s2": run.s2.health, "s2_titles": run.titles.health}
     manifest = Manifest(
         run_id=run.run_id,
+        demo=any(health.standin for health in sources.values())
+        or (previous is not None and previous.manifest.demo),
         started_at=run.started_at,
         finished_at=run.finished_at,
         status=status,
@@ -142,7 +163,7 @@ def build_snapshot(run: RunInput, previous: Snapshot | None) -> Snapshot:
         previous_run_id=previous.manifest.run_id if previous is not None else None,
         lists=[_manifest_list(list_files[slug]) for slug in slugs],
         list_failures=run.list_failures,
-        sources={"arxiv": run.arxiv.health, "s2": run.s2.health, "s2_titles": run.titles.health},
+        sources=sources,
         counts=_counts(run, list_files, papers),
     )
     return Snapshot(manifest=manifest, papers=papers, lists=dict(sorted(list_files.items())))
@@ -204,7 +225,8 @@ def _list_entry(item: EntryEvidence, flags: list[Flag]) -> ListEntry:
         date=entry.date,
         authors=entry.authors,
         links=entry.links,
-        ids=entry.ids.paper_ids(),
+        ids=entry.ids,
+        paper_urls=entry.paper_urls,
         paper_id=item.paper_id,
         checked=entry.kind == EntryKind.PAPER,
         flags=flags,
@@ -384,10 +406,13 @@ def _write_files(snapshot: Snapshot, directory: Path, hook: WriteHook, history_c
         hook(f"lists/{slug}.json")
     _write_file(directory / "papers.json", dump_json(papers_to_jsonable(snapshot.papers)))
     hook("papers.json")
-    table = papers_table(snapshot.papers)
+    table = papers_table(snapshot)
     _write_file(directory / "papers.csv", table.to_csv(index=False, lineterminator="\n"))
     hook("papers.csv")
-    table.to_parquet(directory / "papers.parquet", index=False)
+    pyarrow.parquet.write_table(
+        pyarrow.Table.from_pandas(table, schema=PAPER_TABLE_SCHEMA, preserve_index=False),
+        directory / "papers.parquet",
+    )
     hook("papers.parquet")
     # Imported here: the report reads snapshots through this module.
     from enrich.publish.report import write_snapshot_report
@@ -401,14 +426,41 @@ def _write_files(snapshot: Snapshot, directory: Path, hook: WriteHook, history_c
     _fsync_dir(directory)
 
 
-def papers_table(papers: Sequence[PaperRecord]) -> pd.DataFrame:
-    """papers.csv / papers.parquet as a DataFrame: one row per paper, nullable typed columns."""
-    frame = pd.DataFrame([paper_table_row(p) for p in papers], columns=list(PAPER_TABLE_COLUMNS))
+def papers_table(snapshot: Snapshot) -> pd.DataFrame:
+    """papers.csv / papers.parquet as a DataFrame: one row per paper, nullable typed columns
+    (``Int64``, ``string``; dates are :class:`datetime.date` objects, written ISO in the CSV and
+    as ``date32`` in Parquet)."""
+    flags: dict[str, list[str]] = {}
+    for list_file in snapshot.lists.values():
+        for entry in list_file.entries:
+            if entry.paper_id is not None:
+                flags.setdefault(entry.paper_id, []).extend(f.flag.value for f in entry.flags)
+    frame = pd.DataFrame(
+        [paper_table_row(p, flags.get(p.paper_id, ())) for p in snapshot.papers],
+        columns=list(PAPER_TABLE_COLUMNS),
+    )
     dtypes = {
-        column: ("Int64" if column in _INT_COLUMNS or column == "appearances" else "string")
+        column: "Int64" if column in PAPER_TABLE_INT_COLUMNS else "string"
         for column in PAPER_TABLE_COLUMNS
+        if column not in PAPER_TABLE_DATE_COLUMNS
     }
     return frame.astype(dtypes)
+
+
+#: The Parquet schema of papers.parquet: strings, nullable 64-bit integers, dates.
+PAPER_TABLE_SCHEMA = pyarrow.schema(
+    [
+        (
+            column,
+            pyarrow.int64()
+            if column in PAPER_TABLE_INT_COLUMNS
+            else pyarrow.date32()
+            if column in PAPER_TABLE_DATE_COLUMNS
+            else pyarrow.string(),
+        )
+        for column in PAPER_TABLE_COLUMNS
+    ]
+)
 
 
 def _write_file(path: Path, text: str) -> None:
@@ -447,18 +499,37 @@ def _point_latest(out_dir: Path, snapshot_dir: Path) -> None:
 
 
 def load_snapshot(path: Path) -> Snapshot:
-    """Read a snapshot directory back. Raises :class:`InputError` naming the file at fault."""
+    """Read a snapshot directory back; one of an earlier schema version is brought to the
+    current shape (:mod:`enrich.publish.migrate`). Raises :class:`InputError` naming the file at
+    fault, or when the snapshot is of a later schema version than this code knows."""
     current = path / "manifest.json"
     try:
-        manifest = Manifest.model_validate_json(current.read_bytes())
+        raw_manifest = orjson.loads(current.read_bytes())
+        version = schema_version(raw_manifest)
+        if version > SCHEMA_VERSION:
+            raise InputError(
+                f"{current} has schema_version {version}; this awesome-enrich reads up to "
+                f"{SCHEMA_VERSION}: upgrade it"
+            )
+        manifest = Manifest.model_validate(migrate_manifest(raw_manifest))
         current = path / "papers.json"
-        papers = papers_from_json(current.read_bytes())
+        if version == SCHEMA_VERSION:
+            papers = papers_from_json(current.read_bytes())
+        else:
+            old_papers = migrate_papers(orjson.loads(current.read_bytes()), version)
+            papers = [settle_publication(p) for p in papers_from_data(old_papers)]
         lists = {}
         for list_path in sorted((path / "lists").glob("*.json")):
             current = list_path
-            lists[list_path.stem] = ListFile.model_validate_json(list_path.read_bytes())
+            if version == SCHEMA_VERSION:
+                lists[list_path.stem] = ListFile.model_validate_json(list_path.read_bytes())
+            else:
+                document = migrate_list_file(orjson.loads(list_path.read_bytes()))
+                lists[list_path.stem] = ListFile.model_validate(document)
     except FileNotFoundError:
         raise InputError(f"{path} is not a snapshot directory: {current} is missing") from None
+    except orjson.JSONDecodeError as exc:
+        raise InputError(f"{current} is not valid JSON: {exc}") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])

@@ -44,6 +44,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception
 from enrich.errors import RateLimitedError, SourceDownError, SourceError
 from enrich.lists.identifiers import normalize_id
 from enrich.models import (
+    STANDIN_HEADER,
     ArxivRecord,
     Author,
     Outcome,
@@ -197,6 +198,7 @@ class ArxivSource:
         self._total = _Counters()
         self._call = _Counters()
         self._outcome_counts = {status: 0 for status in OutcomeStatus}
+        self._standin = False
 
     # ------------------------------------------------------------------ public
 
@@ -396,6 +398,9 @@ class ArxivSource:
         except requests.RequestException as error:  # e.g. a body cut off mid-transfer
             raise SourceError(f"transfer failed: {type(error).__name__}", url=url) from error
         response = self._session.last_response
+        self._standin = self._standin or (
+            response is not None and STANDIN_HEADER in response.headers
+        )
         if response is None or not _ATOM_FEED.search(response.content[:4096]) or feed.malformed:
             raise SourceError("arXiv's answer was not an Atom feed", url=url, status=200)
         records: dict[str, ArxivRecord] = {}
@@ -434,6 +439,7 @@ class ArxivSource:
             not_found=counts[OutcomeStatus.NOT_FOUND],
             failed=counts[OutcomeStatus.FAILED],
             last_error=counters.last_error,
+            standin=self._standin,
         )
 
 

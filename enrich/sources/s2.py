@@ -64,6 +64,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_ran
 
 from enrich.errors import RateLimitedError, SourceDownError, SourceError
 from enrich.models import (
+    STANDIN_HEADER,
     Author,
     Outcome,
     OutcomeStatus,
@@ -257,6 +258,7 @@ class SemanticScholarSource:
         )
         self._counts = _Counts()
         self._last_error: str | None = None
+        self._standin = False
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -606,6 +608,7 @@ class SemanticScholarSource:
             raise _TransientError(
                 f"S2 connection failed ({type(exc).__name__}: {exc})", url=url, attempt=attempt
             ) from None
+        self._standin = self._standin or STANDIN_HEADER in response.headers
         status = response.status_code
         if status == 429:
             retry_after = _retry_after_seconds(response.headers.get("retry-after"), self._now())
@@ -665,6 +668,7 @@ class SemanticScholarSource:
             # Only a call that met an error, or found the source down, reports one (so merged
             # per-call healths do not repeat an old error).
             last_error=self._last_error if counts.errors or self._breaker.is_open else None,
+            standin=self._standin,
         )
 
 

@@ -21,6 +21,7 @@ from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from enrich.models import STANDIN_HEADER
 from enrich.standin import responses
 from enrich.standin.catalog import Catalog
 
@@ -544,6 +545,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(reply.status)
             self.send_header("Content-Type", reply.content_type)
             self.send_header("Content-Length", str(len(reply.body)))
+            # Every answer says it is made up, so a snapshot built on it says so too.
+            self.send_header(STANDIN_HEADER, "made-up data of the awesome-enrich stand-in")
             for name, value in reply.headers.items():
                 self.send_header(name, value)
             self.end_headers()

@@ -284,7 +284,7 @@ def _paper_rows(
             PaperRow(
                 paper_id=paper_id,
                 title=record.title,
-                href=id_href(paper_id) or _first_href(record.ids.urls),
+                href=id_href(paper_id) or _first_href(record.paper_urls),
                 first_author=record.authors[0].name if record.authors else None,
                 other_authors=max(0, len(record.authors) - 1),
                 year=record.year,
