@@ -714,15 +714,13 @@ class SemanticScholarSource:
             response = run_with_deadline(
                 lambda limit: self._exchange(request, limit), deadline, stop=self._stop, name="s2"
             )
-        except DeadlineExceeded as exc:
+        except (DeadlineExceeded, httpx.TimeoutException):
+            # Whichever fired first (the total deadline, a connect or read timeout), the
+            # attempt had no complete answer within its deadline (at most the timeout).
             raise TransientError(
-                f"S2 request timed out (no complete answer within {exc.seconds:g} s)",
+                f"S2 request timed out (no complete answer within {deadline:g} s)",
                 url=url,
                 attempt=attempt,
-            ) from None
-        except httpx.TimeoutException as exc:
-            raise TransientError(
-                f"S2 request timed out ({type(exc).__name__})", url=url, attempt=attempt
             ) from None
         except httpx.TransportError as exc:
             raise TransientError(
