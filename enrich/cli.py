@@ -348,17 +348,13 @@ def extract(
     from enrich.errors import InputError
     from enrich.lists.extract import extract_list
     from enrich.lists.read import read_list
-    from enrich.settings import Settings
+    from enrich.settings import Settings, describe_invalid
 
     try:
         settings = Settings.from_env()
     except ValidationError as error:
         # As EnrichParameters.settings says it for a run: the variable, never the value.
-        problems = "; ".join(
-            f"ENRICH_{'.'.join(str(part) for part in issue['loc']).upper()}: {issue['msg']}"
-            for issue in error.errors(include_input=False)
-        )
-        _error(f"enrich: invalid setting in the environment: {problems}")
+        _error(f"enrich: invalid setting in the environment: {describe_invalid(error)}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
     try:
         extracted = extract_list(read_list(source, settings))

@@ -37,7 +37,7 @@ from enrich.models import ArxivRecord, ExtractedList, S2Record, SourceResult, Ti
 from enrich.papers.records import LookupPlan, plan_lookups, plan_suggestions
 from enrich.pipeline import RunReport, RunSummary
 from enrich.publish.snapshot import ListFailure, RunInput
-from enrich.settings import Settings
+from enrich.settings import Settings, describe_invalid
 from enrich.sources.pacing import BeforeStart
 from enrich.sources.s2 import SemanticScholarSource
 
@@ -80,23 +80,33 @@ class EnrichParameters(BaseModel):
     use_arxiv: bool = Field(default=True, description="Ask arXiv.")
     use_s2: bool = Field(default=True, description="Ask Semantic Scholar.")
     arxiv_cache_ttl_days: float | None = Field(
-        default=None, ge=0, description="Reuse cached arXiv metadata this long (0: no cache)."
+        default=None,
+        ge=0,
+        allow_inf_nan=False,
+        description="Reuse cached arXiv metadata this long (0: no cache).",
     )
     cache_dir: str | None = Field(default=None, description="Metadata cache directory.")
     arxiv_api_url: str | None = Field(default=None, description="arXiv query endpoint.")
     s2_api_url: str | None = Field(default=None, description="Semantic Scholar API root.")
     github_raw_url: str | None = Field(default=None, description="Root of github: sources.")
-    arxiv_pace_seconds: float | None = Field(default=None, ge=0)
-    s2_pace_seconds: float | None = Field(default=None, ge=0)
+    arxiv_pace_seconds: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    s2_pace_seconds: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     s2_api_key_block: str | None = Field(
         default=None,
         description="Name of a Prefect Secret block holding the S2 API key (never logged).",
     )
     lock_timeout_seconds: float = Field(
-        default=0.0, ge=0, description="How long to wait for another run's output lock."
+        default=0.0,
+        ge=0,
+        le=7 * 24 * 3600,
+        allow_inf_nan=False,
+        description="How long to wait for another run's output lock.",
     )
     list_read_retry_delay_seconds: float | None = Field(
-        default=None, ge=0, description="Pause before the retry of a list read that may pass."
+        default=None,
+        ge=0,
+        allow_inf_nan=False,
+        description="Pause before the retry of a list read that may pass.",
     )
     global_rate_limits: bool = Field(
         default=False,
@@ -130,18 +140,20 @@ class EnrichParameters(BaseModel):
         try:
             return Settings.from_env(None, **overrides)
         except ValidationError as error:
-            # The parameters are validated already, so the bad value is an environment one; the
-            # input is left out of the message (it could be S2_API_KEY's).
-            problems = "; ".join(
-                f"ENRICH_{'.'.join(str(part) for part in issue['loc']).upper()}: {issue['msg']}"
-                for issue in error.errors(include_input=False)
-            )
-            raise InputError(f"invalid setting in the environment: {problems}") from None
+            # The message names the variable or parameter, never the value (it could be
+            # S2_API_KEY's).
+            where = "the environment" if not set(overrides) & _fields(error) else "the settings"
+            problems = describe_invalid(error, overridden=overrides)
+            raise InputError(f"invalid setting in {where}: {problems}") from None
 
     def list_specs(self) -> list[ListSpec]:
         """The lists to read. Raises :class:`InputError` for a bad lists file."""
         lists_file = None if self.lists_file is None else Path(self.lists_file)
         return resolve_list_specs(self.lists, lists_file)
+
+
+def _fields(error: ValidationError) -> set[str]:
+    return {".".join(str(part) for part in issue["loc"]) for issue in error.errors()}
 
 
 # --------------------------------------------------------------------------- tasks

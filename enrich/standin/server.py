@@ -17,6 +17,7 @@ import re
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -221,6 +222,8 @@ class StandIn:
 
     ``pace_slack`` is how much earlier than the pace a request may arrive without a 429; it
     absorbs the network jitter between a client starting a request and the server seeing it.
+    ``clock`` times arrivals for the pace check: a test whose client runs on a fake clock passes
+    the same one, so the pace is judged in the time the client sees.
     """
 
     def __init__(
@@ -232,8 +235,10 @@ class StandIn:
         s2_pace: float = 0.0,
         synthetic: int = 0,
         pace_slack: float = 0.05,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.catalog = Catalog(synthetic=synthetic)
+        self.clock = clock
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._log: list[LoggedRequest] = []
@@ -589,7 +594,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         standin: StandIn = self.server.standin  # type: ignore[attr-defined]
-        arrived = time.monotonic()
+        arrived = standin.clock()
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         parts = urlsplit(self.path)
