@@ -385,6 +385,18 @@ def process_env(tmp_path: Path, standin: StandIn, **extra: str) -> dict[str, str
     return env
 
 
+def start_enrich_run(out: Path, env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
+    """`enrich run` on the bundled seed lists as a process, its output captured."""
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "enrich"), "run", *BUNDLED, "--out", str(out)],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def children_of(pid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
@@ -468,15 +480,7 @@ def test_sigterm_ends_a_run_within_seconds_whatever_it_waits_on(
         ENRICH_REQUEST_TIMEOUT_SECONDS="170",
         ENRICH_RETRY_BUDGET_SECONDS="300",
     )
-    enrich = Path(sys.executable).parent / "enrich"
-    run = subprocess.Popen(
-        [str(enrich), "run", *BUNDLED, "--out", str(out)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    run = start_enrich_run(out, env, tmp_path)
     try:
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline and run.poll() is None:
@@ -516,15 +520,7 @@ def test_a_prefect_api_that_goes_away_mid_run_is_exit_status_4(
     out = tmp_path / "out"
     with TemporaryServer(startup_timeout=120) as server:
         env["PREFECT_API_URL"] = server.api_url
-        enrich = Path(sys.executable).parent / "enrich"
-        run = subprocess.Popen(
-            [str(enrich), "run", *BUNDLED, "--out", str(out)],
-            env=env,
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        run = start_enrich_run(out, env, tmp_path)
         try:
             deadline = time.monotonic() + 180
             while "stall" not in [r.fault for r in standin.requests]:

@@ -38,12 +38,14 @@ def test_it_serves_the_prefect_api_until_stopped(
         httpx.get(f"{server.api_url}/health", timeout=5)
 
 
-def test_a_server_that_cannot_start_is_one_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect-home"))
-    monkeypatch.setenv("PREFECT_API_DATABASE_CONNECTION_URL", "nosuchdb://nowhere")
-    with pytest.raises(TemporaryServerError) as info:
+def test_a_server_that_cannot_start_is_one_line() -> None:
+    from prefect.settings import PREFECT_API_DATABASE_CONNECTION_URL, temporary_settings
+
+    # Set as a setting: the server gets the current settings, which win over the environment.
+    with (
+        temporary_settings(updates={PREFECT_API_DATABASE_CONNECTION_URL: "nosuchdb://nowhere"}),
+        pytest.raises(TemporaryServerError) as info,
+    ):
         TemporaryServer(startup_timeout=120).start()
     message = str(info.value)
     assert message.startswith("the temporary Prefect server exited at start")

@@ -109,7 +109,7 @@ def _recover(out_dir: Path) -> list[str]:
     except InputError as error:
         logger.warning("not repairing %s: %s", out_dir, error)
     for line in done:
-        logger.warning("Repaired %s: %s", out_dir, line)
+        logger.info("Repaired %s: %s", out_dir, line)
     return done
 
 
