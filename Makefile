@@ -18,11 +18,12 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 # One run of the enrich-lists flow on the lists of lists.toml, snapshot in outputs/.
-# Exit status: 0 ok, 1 degraded, 2 bad input, 3 failed (see README "Exit statuses").
+# Exit status: 0 ok, 1 degraded, 2 bad input, 3 failed, 4 Prefect API lost (README "Exit statuses").
 run: $(STAMP)
 	@$(BIN)/enrich run --out outputs; status=$$?; \
 	if [ $$status -ne 0 ]; then echo "make run: enrich run exited with status $$status" \
-	"(1 degraded, 2 bad input, 3 failed; see README, Exit statuses)" >&2; fi; exit $$status
+	"(1 degraded, 2 bad input, 3 failed, 4 Prefect API lost; see README, Exit statuses)" >&2; \
+	fi; exit $$status
 
 test: $(STAMP) lint typecheck pytest
 

@@ -335,6 +335,8 @@ def child_environment(base: Mapping[str, str], prefect_home: Path) -> dict[str, 
     env["PREFECT_HOME"] = str(prefect_home)
     env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     env["DO_NOT_TRACK"] = "1"
+    # Prefect's 20 s default is too short for its server to start on a loaded 2-core machine.
+    env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "90"
     return env
 
 

@@ -1,13 +1,17 @@
 """The ``enrich`` command line. Commands are thin: they parse arguments, call the library, and
 turn :class:`enrich.errors.EnrichError` into a one-line message with a documented exit status.
 
-Exit statuses: 0 ok; 1 the run was degraded; 2 bad input or usage; 3 the run failed.
+Exit statuses: 0 ok; 1 the run was degraded; 2 bad input or usage (nothing was run); 3 the run
+failed; 4 the Prefect API went away during the run. No traceback reaches the user: an
+unexpected error is one line too, and ``enrich --debug ...`` logs tracebacks on stderr.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import sys
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
@@ -35,11 +39,29 @@ EXIT_OK = 0
 EXIT_DEGRADED = 1
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 3
+EXIT_API_LOST = 4
+
+#: The command line's debug log (``--debug``): tracebacks of what is reported in one line.
+_debug_log = logging.getLogger("enrich.cli")
+#: How long the Prefect API may take to answer the check before a run.
+PREFECT_API_CHECK_SECONDS = 5.0
 
 
 @app.callback()
-def main() -> None:
+def main(
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Log debug lines (tracebacks included) of enrich on stderr."),
+    ] = False,
+) -> None:
     """awesome-enrich: extract, enrich and publish awesome lists of papers."""
+    if debug:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        for name in ("enrich", "flows"):
+            logger = logging.getLogger(name)
+            logger.setLevel(logging.DEBUG)
+            logger.addHandler(handler)
 
 
 # --------------------------------------------------------------------------- run, serve, demo
@@ -66,6 +88,23 @@ ListsFileOption = Annotated[
 ]
 NoArxivOption = Annotated[bool, typer.Option("--no-arxiv", help="Do not ask arXiv.")]
 NoS2Option = Annotated[bool, typer.Option("--no-s2", help="Do not ask Semantic Scholar.")]
+LockTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--lock-timeout",
+        min=0,
+        max=7 * 24 * 3600,
+        help="Seconds to wait for another run's lock on the output directory (0: fail at once).",
+    ),
+]
+S2KeyBlockOption = Annotated[
+    str | None,
+    typer.Option(
+        "--s2-key-block",
+        help="Name of a Prefect Secret block holding the Semantic Scholar API key.",
+        show_default=False,
+    ),
+]
 
 
 def _error(message: str) -> None:
@@ -87,32 +126,44 @@ class _StatusFromRunLogs(logging.Handler):
         self._status.update(f"enrich-lists: {message[:110]}")
 
 
-class _OneLineEnrichErrors(logging.Filter):
-    """Drops the traceback from run-log records about an :class:`EnrichError`.
-
-    Prefect logs a failed task with its traceback; an EnrichError (a list that cannot be read,
-    a service that is down) is an expected failure whose message already says everything.
-    """
+class _OneLinePerRecord(logging.Filter):
+    """On the console of ``enrich run``: every log record in one line, without its traceback
+    (which goes to the debug log, ``enrich --debug``). Prefect logs some failures (a lost API,
+    an event it could not send) with a traceback or a whole object dump."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        from enrich.errors import EnrichError
-
-        if record.exc_info and isinstance(record.exc_info[1], EnrichError):
+        if record.exc_info:
+            _debug_log.debug("traceback of: %s", record.getMessage(), exc_info=record.exc_info)
             record.exc_info = None
             record.exc_text = None
+        message = record.getMessage()
+        line = message.split("\n", 1)[0]
+        if len(line) > MAX_LOG_LINE:
+            line = line[: MAX_LOG_LINE - 3] + "..."
+        if line != message:
+            record.msg, record.args = line, None
         return True
 
 
+#: Longest console log line of ``enrich run`` (longer ones are cut, with "...").
+MAX_LOG_LINE = 400
+
+
 @contextlib.contextmanager
-def _run_logging(console: Console) -> Iterator[None]:
-    """While the flow runs: no tracebacks for expected errors; on a terminal, a spinner showing
-    the current stage."""
+def _run_logging(console: Console, *, debug: bool) -> Iterator[None]:
+    """While the flow runs: one line per log record on the console (unless ``debug``), and on a
+    terminal a spinner showing the current stage. (That a handled failure is one WARNING line
+    in every mode is the flow's own doing.)"""
     loggers = [logging.getLogger("prefect.flow_runs"), logging.getLogger("prefect.task_runs")]
-    one_line = _OneLineEnrichErrors()
     with contextlib.ExitStack() as stack:
-        for logger in loggers:
-            logger.addFilter(one_line)
-            stack.callback(logger.removeFilter, one_line)
+        if not debug:
+            one_line = _OneLinePerRecord()
+            consoles = (
+                logging.getLogger().handlers + logging.getLogger("prefect._internal").handlers
+            )
+            for handler in consoles:
+                handler.addFilter(one_line)
+                stack.callback(handler.removeFilter, one_line)
         if console.is_terminal:
             status = stack.enter_context(console.status("enrich-lists: starting Prefect"))
             handler = _StatusFromRunLogs(status)
@@ -123,21 +174,44 @@ def _run_logging(console: Console) -> Iterator[None]:
 
 
 def _check_sources(params: EnrichParameters) -> None:
-    """Fail fast, before Prefect starts, on list sources that can never be read and on invalid
-    settings in the environment."""
-    from enrich.errors import InputError
-    from enrich.lists.read import parse_github_spec
+    """Fail fast, before Prefect starts, on anything that cannot work: invalid settings, a bad
+    lists file, a list source that can never be read, an output directory that cannot be
+    written (:func:`enrich.pipeline.preflight`)."""
+    from enrich.pipeline import preflight
 
-    params.settings()
-    for spec in params.list_specs():
-        source = spec.source
-        if source.startswith("github:"):
-            parse_github_spec(source)
-        elif "://" not in source and not Path(source).is_file():
-            raise InputError(f"{source}: no such file")
-    out = Path(params.out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out}: output path exists and is not a directory")
+    settings = params.settings()
+    preflight(params.list_specs(), settings, Path(params.out_dir))
+
+
+def _configured_api_url() -> str | None:
+    from prefect.settings import get_current_settings
+
+    return get_current_settings().api.url or None
+
+
+def _api_answers(api_url: str) -> str | None:
+    """None when the Prefect API at ``api_url`` answers its health check, else why not."""
+    import httpx
+
+    try:
+        response = httpx.get(f"{api_url.rstrip('/')}/health", timeout=PREFECT_API_CHECK_SECONDS)
+    except httpx.HTTPError as error:
+        return type(error).__name__
+    if response.status_code != 200:
+        return f"HTTP {response.status_code}"
+    return None
+
+
+def _require_api(api_url: str) -> None:
+    """Raise :class:`InputError` when ``PREFECT_API_URL`` points at nothing that answers."""
+    from enrich.errors import InputError
+
+    problem = _api_answers(api_url)
+    if problem is not None:
+        raise InputError(
+            f"the Prefect API at {api_url} (PREFECT_API_URL) does not answer ({problem}): "
+            "start it (`prefect server start`) or unset PREFECT_API_URL"
+        )
 
 
 def _report(summary: RunSummary, *, full: bool = False) -> int:
@@ -148,19 +222,23 @@ def _report(summary: RunSummary, *, full: bool = False) -> int:
     if full:
         typer.echo(render_summary_markdown(summary))
     typer.echo(render_summary_text(summary))
+    from enrich.models import SourceStatus
+
     reasons = "; ".join(summary.status_reasons)
     code = _EXIT_BY_STATUS[summary.status]
     if summary.status == "failed":
-        silent = [
-            role
-            for role, health in summary.sources.items()
-            if health.failed and not (health.ok or health.not_found)
+        down = [
+            role for role, health in summary.sources.items() if health.status is SourceStatus.DOWN
         ]
-        unreachable = f" Unreachable (no answer at all): {', '.join(silent)}." if silent else ""
-        _error(
-            f"enrich: run failed: {reasons}.{unreachable} The snapshot records what could be "
-            f"done: {summary.snapshot_path} (exit status {code})."
-        )
+        unreachable = f" Down (no answer at all): {', '.join(down)}." if down else ""
+        if summary.is_latest:
+            kept = f"The snapshot records what could be done: {summary.snapshot_path}"
+        else:
+            kept = (
+                f"Its record is kept at {summary.snapshot_path}; latest is unchanged "
+                f"({summary.previous_run_id or 'none yet'})"
+            )
+        _error(f"enrich: run failed: {reasons}.{unreachable} {kept} (exit status {code}).")
     elif summary.status == "degraded":
         _error(f"enrich: run degraded: {reasons} (exit status {code}).")
     return code
@@ -169,35 +247,90 @@ def _report(summary: RunSummary, *, full: bool = False) -> int:
 def _run_flow(params: EnrichParameters, *, full_summary: bool = False) -> int:
     """Run the enrich-lists flow once, in this process, and report; returns the exit status.
 
-    Prefect uses its ephemeral server unless PREFECT_API_URL is set; server analytics stay off.
+    Everything that cannot work is refused first, with exit status 2 and nothing run. Prefect
+    runs on ``PREFECT_API_URL`` when set (it must answer), else on a temporary local server
+    that dies with this process; server analytics stay off.
     """
-    from prefect.settings import PREFECT_SERVER_ANALYTICS_ENABLED, temporary_settings
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_SERVER_ANALYTICS_ENABLED,
+        temporary_settings,
+    )
     from rich.console import Console
 
     from enrich.errors import EnrichError, InputError
     from enrich.pipeline import RunSummary
     from flows.enrich_lists import enrich_lists
+    from flows.temporary_server import TemporaryServer, TemporaryServerError
 
+    api_url = _configured_api_url()
     try:
         _check_sources(params)
+        if api_url is not None:
+            _require_api(api_url)
     except InputError as error:
         _error(f"enrich: {error}")
         return EXIT_BAD_INPUT
-    with (
-        temporary_settings(updates={PREFECT_SERVER_ANALYTICS_ENABLED: False}),
-        _run_logging(Console(stderr=True)),
-    ):
-        state = enrich_lists(params=params, return_state=True)
-    result = state.result(raise_on_failure=False)
+    with contextlib.ExitStack() as stack:
+        if api_url is None:
+            try:
+                server = stack.enter_context(TemporaryServer())
+            except TemporaryServerError as error:
+                _error(f"enrich: {error} (exit status {EXIT_FAILED}).")
+                return EXIT_FAILED
+            api_url = server.api_url
+            stack.enter_context(temporary_settings(updates={PREFECT_API_URL: api_url}))
+            # Before the server stops: send the logs and events still queued for it.
+            stack.callback(_drain_prefect_queues)
+        stack.enter_context(temporary_settings(updates={PREFECT_SERVER_ANALYTICS_ENABLED: False}))
+        debug = _debug_log.isEnabledFor(logging.DEBUG)
+        stack.enter_context(_run_logging(Console(stderr=True), debug=debug))
+        try:
+            state = enrich_lists(params=params, return_state=True)
+            result = state.result(raise_on_failure=False)
+        except Exception as error:  # the engine itself failed, e.g. its API went away
+            return _engine_failed(error, api_url)
     if isinstance(result, RunSummary):
         return _report(result, full=full_summary)
     if isinstance(result, InputError):
         _error(f"enrich: {result}")
         return EXIT_BAD_INPUT
     if isinstance(result, EnrichError):
-        _error(f"enrich: run failed: {result}")
+        _error(f"enrich: run failed: {result} (exit status {EXIT_FAILED}).")
         return EXIT_FAILED
-    _error(f"enrich: run ended {state.name}: {state.message or result}")
+    if isinstance(result, BaseException):
+        return _engine_failed(result, api_url)
+    _error(f"enrich: run ended {state.name}: {state.message or result} (exit status 3).")
+    return EXIT_FAILED
+
+
+def _drain_prefect_queues() -> None:
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogHandler
+
+    try:
+        APILogHandler().flush()
+        EventsWorker.drain_all()
+    except Exception:  # best effort: the run is over, its outcome already known
+        _debug_log.debug("could not send the queued Prefect logs and events", exc_info=True)
+
+
+def _engine_failed(error: BaseException, api_url: str) -> int:
+    """One line for a run that ended in an unexpected error; exit status 4 when the Prefect
+    API no longer answers (the likely cause), else 3. The traceback goes to the debug log."""
+    _debug_log.debug("the run ended in an unexpected error", exc_info=error)
+    detail = f"{type(error).__name__}: {' '.join(str(error).split())[:300]}"
+    problem = _api_answers(api_url)
+    if problem is not None:
+        _error(
+            f"enrich: the Prefect API at {api_url} went away during the run ({problem}; "
+            f"{detail}); check latest before trusting it (exit status {EXIT_API_LOST})."
+        )
+        return EXIT_API_LOST
+    _error(
+        f"enrich: run failed: unexpected error ({detail}); run with --debug for the "
+        f"traceback (exit status {EXIT_FAILED})."
+    )
     return EXIT_FAILED
 
 
@@ -208,11 +341,14 @@ def run(
     lists_file: ListsFileOption = None,
     no_arxiv: NoArxivOption = False,
     no_s2: NoS2Option = False,
+    lock_timeout: LockTimeoutOption = 0.0,
+    s2_key_block: S2KeyBlockOption = None,
 ) -> None:
     """Run the enrich-lists flow once now and write a snapshot.
 
     Exit status: 0 ok, 1 degraded (written, but some lists or papers could not be checked),
-    2 bad input, 3 failed (no source reached for any paper, or nothing could be written).
+    2 bad input (nothing run), 3 failed (no source reached for any paper, no list read, or
+    nothing could be written), 4 the Prefect API went away during the run.
     """
     from flows.enrich_lists import EnrichParameters
 
@@ -222,8 +358,21 @@ def run(
         out_dir=str(out),
         use_arxiv=not no_arxiv,
         use_s2=not no_s2,
+        lock_timeout_seconds=lock_timeout,
+        s2_api_key_block=s2_key_block,
     )
-    raise typer.Exit(_run_flow(params))
+    _exit(_run_flow(params))
+
+
+def _exit(code: int) -> None:
+    """End the command with ``code``. After a lost Prefect API, end the process at once:
+    Prefect would otherwise spend minutes at exit trying to send its queued logs and events
+    to a server that is gone (the outcome is already reported)."""
+    if code == EXIT_API_LOST:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -234,12 +383,15 @@ def serve(
         str | None, typer.Option(help="Cron schedule (default: the nightly 0 3 * * *).")
     ] = None,
     timezone: Annotated[str | None, typer.Option(help="Time zone of the cron schedule.")] = None,
+    lock_timeout: LockTimeoutOption = 0.0,
+    s2_key_block: S2KeyBlockOption = None,
 ) -> None:
     """Serve the flow as deployment 'enrich-lists/nightly' from this process until stopped.
 
     Runs on the schedule and on manual triggers (prefect deployment run 'enrich-lists/nightly').
     Needs a Prefect server: PREFECT_API_URL must be set (e.g. after `prefect server start`).
-    Exit status 2, before serving, for a missing server, a bad cron, lists or settings.
+    Exit status 2, before serving, for a missing or unreachable server, a bad cron, lists,
+    settings or Secret block.
     """
     from prefect.client.schemas.schedules import CronSchedule
     from prefect.schedules import Cron
@@ -253,9 +405,11 @@ def serve(
         NIGHTLY_TIMEZONE,
         EnrichParameters,
         enrich_lists,
+        load_s2_key,
     )
 
-    if not get_current_settings().api.url:
+    api_url = get_current_settings().api.url
+    if not api_url:
         _error(
             "enrich serve: PREFECT_API_URL is not set. Start a server (`prefect server start`) "
             "and set PREFECT_API_URL=http://127.0.0.1:4200/api"
@@ -268,10 +422,16 @@ def serve(
         _error(f"enrich serve: bad schedule: {problem}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
     params = EnrichParameters(
-        out_dir=str(out), lists_file=None if lists_file is None else str(lists_file)
+        out_dir=str(out),
+        lists_file=None if lists_file is None else str(lists_file),
+        lock_timeout_seconds=lock_timeout,
+        s2_api_key_block=s2_key_block,
     )
     try:
         _check_sources(params)  # else every scheduled run would fail the same way
+        _require_api(api_url)
+        if s2_key_block is not None:
+            load_s2_key(s2_key_block)
     except InputError as error:
         _error(f"enrich serve: {error}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -313,7 +473,7 @@ def demo(
             cache_dir=str(out / "cache"),
         )
         code = _run_flow(params, full_summary=True)
-    raise typer.Exit(code)
+    _exit(code)
 
 
 # --------------------------------------------------------------------------- extract
@@ -348,17 +508,13 @@ def extract(
     from enrich.errors import InputError
     from enrich.lists.extract import extract_list
     from enrich.lists.read import read_list
-    from enrich.settings import Settings
+    from enrich.settings import Settings, describe_invalid
 
     try:
         settings = Settings.from_env()
     except ValidationError as error:
         # As EnrichParameters.settings says it for a run: the variable, never the value.
-        problems = "; ".join(
-            f"ENRICH_{'.'.join(str(part) for part in issue['loc']).upper()}: {issue['msg']}"
-            for issue in error.errors(include_input=False)
-        )
-        _error(f"enrich: invalid setting in the environment: {problems}")
+        _error(f"enrich: invalid setting in the environment: {describe_invalid(error)}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
     try:
         extracted = extract_list(read_list(source, settings))

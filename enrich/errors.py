@@ -83,3 +83,8 @@ class SourceDownError(SourceError):
 
 class OutputError(EnrichError):
     """A snapshot cannot be written (output directory locked, unwritable, ...)."""
+
+
+class RunStopped(EnrichError):
+    """The run was told to stop (SIGTERM, a cancelled flow run): nothing more is asked or waited
+    for. Not a :class:`SourceError`, so no source records it as a failed lookup."""

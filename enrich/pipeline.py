@@ -13,6 +13,7 @@ task options; this module adds none.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from enrich.contract import (
 from enrich.errors import InputError, OutputError
 from enrich.lists.config import ListSpec, require_distinct_slugs
 from enrich.lists.extract import extract_list
-from enrich.lists.read import ListText, list_slug, read_list
+from enrich.lists.read import ListText, check_readable, list_slug, read_list
 from enrich.models import (
     ArxivRecord,
     ExtractedList,
@@ -43,17 +44,20 @@ from enrich.models import (
     TitleQuery,
 )
 from enrich.papers.records import LookupPlan, plan_lookups, plan_suggestions
+from enrich.publish.recovery import recover_output, require_writable_output
 from enrich.publish.report import INDEX, REPORT_DIR
 from enrich.publish.snapshot import (
     RunInput,
     build_snapshot,
     load_latest,
     output_lock,
+    replaces_latest,
     write_snapshot,
 )
 from enrich.settings import Settings
 from enrich.sources.arxiv import ArxivSource
-from enrich.sources.pacing import BeforeStart
+from enrich.sources.deadline import StopSignal
+from enrich.sources.pacing import BeforeStart, Clock, Sleep
 from enrich.sources.s2 import SemanticScholarSource
 
 __all__ = [
@@ -72,6 +76,7 @@ __all__ = [
     "match_titles",
     "merge_results",
     "new_run_id",
+    "preflight",
     "publish_snapshot",
     "read_bundled_copy",
     "read_lists",
@@ -109,6 +114,18 @@ def new_run_id(started_at: dt.datetime, out_dir: Path | None = None) -> str:
         number += 1
         run_id = f"{base}-{number}"
     return run_id
+
+
+def preflight(specs: Sequence[ListSpec], settings: Settings, out_dir: Path) -> None:
+    """Refuse, before any request, a run that cannot work: raises :class:`InputError` for a
+    list source that can never be read (a local file that is missing, binary, UTF-16, not
+    UTF-8, over the size limit; an unsupported URL scheme; a malformed ``github:`` spec) and
+    for an output directory that cannot be written. Network sources are not fetched: they keep
+    their retry and bundled fallback."""
+    require_distinct_slugs(specs)
+    for spec in specs:
+        check_readable(spec.source, settings)
+    require_writable_output(out_dir)
 
 
 # --------------------------------------------------------------------------- lists
@@ -187,15 +204,20 @@ def fetch_arxiv(
     *,
     enabled: bool = True,
     before_start: BeforeStart | None = None,
+    stop: StopSignal | None = None,
+    clock: Clock = time.monotonic,
+    sleep: Sleep | None = None,
 ) -> SourceResult[ArxivRecord]:
     """Fetch arXiv metadata for ``arxiv_ids`` (paper ids ``arxiv:...``).
 
     Uses the on-disk cache of ``settings`` (``cache_dir``, ``arxiv_cache_ttl_days``; a TTL of 0
-    disables it). ``before_start`` is called before each arXiv request (see :class:`Pacer`).
+    disables it). ``before_start`` is called before each arXiv request (see :class:`Pacer`);
+    ``stop`` ends every wait once set; ``clock``/``sleep`` drive pace and back-off (tests).
     """
     if not enabled:
         return disabled_result(ARXIV)
-    return ArxivSource(settings, before_start=before_start).fetch(list(arxiv_ids))
+    source = ArxivSource(settings, before_start=before_start, stop=stop, clock=clock, sleep=sleep)
+    return source.fetch(list(arxiv_ids))
 
 
 def fetch_s2(paper_ids: Sequence[str], s2: SemanticScholarSource | None) -> SourceResult[S2Record]:
@@ -262,17 +284,28 @@ class RunReport(Model):
 
     snapshot: Snapshot
     path: Path = Field(description="The directory snapshots/<run-id>/ that was written.")
+    is_latest: bool = Field(
+        default=True,
+        description="Whether it became latest; a run that read no list is kept beside it.",
+    )
 
 
 def publish_snapshot(run: RunInput, out_dir: Path, *, lock_timeout: float = 0.0) -> RunReport:
     """Build the snapshot of ``run`` against the latest one in ``out_dir`` and write it.
 
-    Raises :class:`OutputError` when it cannot be written, including when ``<out_dir>/latest``
-    cannot be read (the run's work is done by then: that is not bad input to the run).
+    Under the output lock: first finish what an interrupted run left
+    (:func:`enrich.publish.recovery.recover_output`), then confirm the run id (a run that
+    waited for the lock gets the next free one if another run took it meanwhile), read
+    ``latest``, build and write. Raises :class:`OutputError` when it cannot be written,
+    including when ``<out_dir>/latest`` cannot be read (the run's work is done by then: that is
+    not bad input to the run).
     """
     # The lock is held from reading `latest` to replacing it, so a run that waited for another
     # one (lock_timeout) compares with the snapshot that run wrote instead of failing.
     with output_lock(out_dir, lock_timeout):
+        recover_output(out_dir)
+        if (out_dir / "snapshots" / run.run_id).exists():
+            run = run.model_copy(update={"run_id": new_run_id(run.started_at, out_dir)})
         try:
             previous = load_latest(out_dir)
         except InputError as error:
@@ -282,7 +315,7 @@ def publish_snapshot(run: RunInput, out_dir: Path, *, lock_timeout: float = 0.0)
             ) from None
         snapshot = build_snapshot(run, previous)
         path = write_snapshot(snapshot, out_dir, lock_timeout=lock_timeout)
-    return RunReport(snapshot=snapshot, path=path)
+    return RunReport(snapshot=snapshot, path=path, is_latest=replaces_latest(snapshot.manifest))
 
 
 def run_enrichment(
@@ -293,22 +326,33 @@ def run_enrichment(
     use_arxiv: bool = True,
     use_s2: bool = True,
     now: Now = utc_now,
+    stop: StopSignal | None = None,
+    clock: Clock = time.monotonic,
+    sleep: Sleep | None = None,
 ) -> RunReport:
     """Run every stage once and write the snapshot; the library equivalent of the flow.
 
     Never raises for an unreachable list or service: those are recorded in the snapshot (its
     ``manifest.status`` says ok, degraded or failed). Raises :class:`OutputError` when the
     snapshot cannot be written, :class:`ValueError` for an empty ``specs`` and, before anything
-    is read, :class:`InputError` for two specs that would get one list slug.
+    is read, :class:`InputError` for two specs that would get one list slug (call
+    :func:`preflight` first to refuse every input that cannot work). ``stop`` ends every wait
+    of the sources once set (:class:`enrich.errors.RunStopped`); ``clock``/``sleep`` drive
+    their pace and back-off (tests inject fakes).
     """
     if not specs:
         raise ValueError("no lists to read")
     require_distinct_slugs(specs)
+    recover_output(out_dir)
     started_at = now()
     read = read_lists(specs, settings)
     plan: LookupPlan = plan_lookups(read.lists)
-    arxiv = fetch_arxiv(plan.arxiv_ids, settings, enabled=use_arxiv)
-    s2_source = SemanticScholarSource(settings) if use_s2 else None
+    arxiv = fetch_arxiv(
+        plan.arxiv_ids, settings, enabled=use_arxiv, stop=stop, clock=clock, sleep=sleep
+    )
+    s2_source = (
+        SemanticScholarSource(settings, stop=stop, clock=clock, sleep=sleep) if use_s2 else None
+    )
     try:
         s2 = fetch_s2(plan.s2_ids, s2_source)
         titles = match_titles(plan.title_queries, s2_source)
@@ -373,6 +417,9 @@ class RunSummary(Model):
     snapshot_path: str
     report_path: str | None = Field(
         default=None, description="The run's HTML report (report/index.html); None if not written."
+    )
+    is_latest: bool = Field(
+        default=True, description="False for a run kept beside latest (it read no list)."
     )
     previous_run_id: str | None = None
     demo: bool = Field(default=False, description="Values come from the bundled stand-in.")
@@ -466,6 +513,7 @@ def summarize(report: RunReport) -> RunSummary:
         status_reasons=list(manifest.status_reasons),
         snapshot_path=str(report.path),
         report_path=str(report_index) if report_index.is_file() else None,
+        is_latest=report.is_latest,
         previous_run_id=manifest.previous_run_id,
         demo=manifest.demo,
         counts=manifest.counts,
@@ -591,6 +639,9 @@ def render_summary_text(summary: RunSummary) -> str:
         lines.append(f"Report: {summary.report_path}")
     if summary.demo:
         lines.append(f"  {DEMO_NOTE}")
+    if not summary.is_latest:
+        kept = summary.previous_run_id or "(none yet)"
+        lines.append(f"  not made latest (it read no list): latest is still {kept}")
     for role, health in summary.sources.items():
         line = (
             f"  {role}: {health.status}, {health.requests} requests, {health.ok} ok, "

@@ -5,10 +5,11 @@ Nothing in the package reads ``os.environ`` except :meth:`Settings.from_env`, an
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, InitSettingsSource, SettingsConfigDict
 
 #: The real arXiv query endpoint (https://info.arxiv.org/help/api/user-manual.html).
@@ -20,8 +21,26 @@ S2_API_ROOT = "https://api.semanticscholar.org"
 GITHUB_RAW_ROOT = "https://raw.githubusercontent.com"
 
 
+#: Upper bounds that keep every duration usable (``timedelta`` and ``sleep`` overflow on huge
+#: values); far beyond any sensible setting.
+_MAX_SECONDS = 7 * 24 * 3600.0
+_MAX_DAYS = 36500.0
+
+
 def _default_cache_dir() -> Path:
     return Path.home() / ".cache" / "awesome-enrich"
+
+
+def _seconds(default: float, description: str, *, positive: bool = False) -> float:
+    """A finite duration field in seconds (``inf`` and ``nan`` are refused)."""
+    return Field(
+        default=default,
+        allow_inf_nan=False,
+        gt=0 if positive else None,
+        ge=None if positive else 0,
+        le=_MAX_SECONDS,
+        description=description,
+    )
 
 
 class Settings(BaseSettings):
@@ -51,37 +70,54 @@ class Settings(BaseSettings):
     github_raw_url: str = Field(
         default=GITHUB_RAW_ROOT, description="Root that github:OWNER/REPO sources are read from."
     )
-    arxiv_pace_seconds: float = Field(
-        default=3.0, ge=0, description="Minimum seconds between two arXiv requests."
-    )
-    s2_pace_seconds: float = Field(
-        default=1.0, ge=0, description="Minimum seconds between two Semantic Scholar requests."
-    )
-    request_timeout_seconds: float = Field(
-        default=30.0, gt=0, description="Timeout of one HTTP request (connect and read)."
+    arxiv_pace_seconds: float = _seconds(3.0, "Minimum seconds between two arXiv requests.")
+    s2_pace_seconds: float = _seconds(1.0, "Minimum seconds between two Semantic Scholar requests.")
+    request_timeout_seconds: float = _seconds(
+        30.0,
+        "Deadline of one HTTP request, from connecting to its last byte.",
+        positive=True,
     )
     max_attempts: int = Field(
-        default=5, ge=1, description="Attempts per request before it is counted as failed."
+        default=5,
+        ge=1,
+        le=1000,
+        description="Attempts per request before it is counted as failed (429s excepted: "
+        "those are bounded by the retry budget only).",
     )
-    retry_budget_seconds: float = Field(
-        default=180.0, gt=0, description="Total time one request may spend in retries."
+    retry_budget_seconds: float = _seconds(
+        180.0, "Total time one request may spend in attempts and retries.", positive=True
     )
     breaker_threshold: int = Field(
         default=3,
         ge=1,
+        le=1_000_000,
         description="Consecutive failed requests after which a source is marked down for the run.",
     )
     cache_dir: Path = Field(
         default_factory=_default_cache_dir, description="Directory of the on-disk metadata cache."
     )
     arxiv_cache_ttl_days: float = Field(
-        default=7.0, ge=0, description="How long cached arXiv metadata is reused (0 disables)."
-    )
-    list_read_retry_delay_seconds: float = Field(
-        default=5.0,
+        default=7.0,
         ge=0,
-        description="Pause before the one retry of a list read (no answer, 429, 5xx).",
+        le=_MAX_DAYS,
+        allow_inf_nan=False,
+        description="How long cached arXiv metadata is reused (0 disables).",
     )
+    list_read_retry_delay_seconds: float = _seconds(
+        5.0, "Pause before the one retry of a list read (no answer, 429, 5xx)."
+    )
+
+    @field_validator("arxiv_api_url", "s2_api_url", "github_raw_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        """An http(s) URL with a host: anything else would be retried as if the service were
+        down, instead of being reported before the run."""
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL with a host")
+        if parts.username or parts.password:
+            raise ValueError("must not carry a user name or password")
+        return value.strip()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -108,3 +144,27 @@ class Settings(BaseSettings):
         # the sources explicitly; here the one source is the init values.
         source = InitSettingsSource(cls, init_kwargs=values)
         return cls(_build_sources=((source,), values))
+
+
+def env_name(field: str) -> str:
+    """The environment variable that sets ``field`` (``ARXIV_API_URL``, ``ENRICH_MAX_ATTEMPTS``)."""
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info is not None else None
+    if isinstance(alias, AliasChoices):
+        for choice in alias.choices:
+            if str(choice).isupper():
+                return str(choice)
+    return f"ENRICH_{field.upper()}"
+
+
+def describe_invalid(error: ValidationError, *, overridden: Collection[str] = ()) -> str:
+    """One line naming each invalid setting and what is wrong, never its value (it could be
+    the S2 key). Fields in ``overridden`` came from somewhere other than the environment and
+    are named as such (``flow parameter NAME``)."""
+    problems = []
+    for issue in error.errors(include_input=False, include_url=False):
+        field = ".".join(str(part) for part in issue["loc"])
+        name = f"flow parameter {field}" if field in overridden else env_name(field)
+        message = str(issue["msg"]).removeprefix("Value error, ")
+        problems.append(f"{name}: {message}")
+    return "; ".join(problems)

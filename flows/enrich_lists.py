@@ -17,6 +17,9 @@ written in every case it can be. Deployments: ``prefect.yaml`` (work pool) and `
 # `EnrichParameters` is not resolved ("Enrich_ListsModel is not fully defined"); see
 # https://github.com/PrefectHQ/prefect/issues/19288 and
 # https://docs.prefect.io/v3/how-to-guides/workflows/pass-inputs.
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -30,14 +33,16 @@ from prefect.utilities.annotations import quote
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from enrich import pipeline
-from enrich.errors import InputError
+from enrich.errors import EnrichError, InputError
 from enrich.lists.config import ListSpec, resolve_list_specs
 from enrich.lists.read import ListText
 from enrich.models import ArxivRecord, ExtractedList, S2Record, SourceResult, TitleQuery
 from enrich.papers.records import LookupPlan, plan_lookups, plan_suggestions
 from enrich.pipeline import RunReport, RunSummary
+from enrich.publish.recovery import recover_output
 from enrich.publish.snapshot import ListFailure, RunInput
-from enrich.settings import Settings
+from enrich.settings import Settings, describe_invalid
+from enrich.sources.deadline import StopSignal
 from enrich.sources.pacing import BeforeStart
 from enrich.sources.s2 import SemanticScholarSource
 
@@ -80,23 +85,33 @@ class EnrichParameters(BaseModel):
     use_arxiv: bool = Field(default=True, description="Ask arXiv.")
     use_s2: bool = Field(default=True, description="Ask Semantic Scholar.")
     arxiv_cache_ttl_days: float | None = Field(
-        default=None, ge=0, description="Reuse cached arXiv metadata this long (0: no cache)."
+        default=None,
+        ge=0,
+        allow_inf_nan=False,
+        description="Reuse cached arXiv metadata this long (0: no cache).",
     )
     cache_dir: str | None = Field(default=None, description="Metadata cache directory.")
     arxiv_api_url: str | None = Field(default=None, description="arXiv query endpoint.")
     s2_api_url: str | None = Field(default=None, description="Semantic Scholar API root.")
     github_raw_url: str | None = Field(default=None, description="Root of github: sources.")
-    arxiv_pace_seconds: float | None = Field(default=None, ge=0)
-    s2_pace_seconds: float | None = Field(default=None, ge=0)
+    arxiv_pace_seconds: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    s2_pace_seconds: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     s2_api_key_block: str | None = Field(
         default=None,
         description="Name of a Prefect Secret block holding the S2 API key (never logged).",
     )
     lock_timeout_seconds: float = Field(
-        default=0.0, ge=0, description="How long to wait for another run's output lock."
+        default=0.0,
+        ge=0,
+        le=7 * 24 * 3600,
+        allow_inf_nan=False,
+        description="How long to wait for another run's output lock.",
     )
     list_read_retry_delay_seconds: float | None = Field(
-        default=None, ge=0, description="Pause before the retry of a list read that may pass."
+        default=None,
+        ge=0,
+        allow_inf_nan=False,
+        description="Pause before the retry of a list read that may pass.",
     )
     global_rate_limits: bool = Field(
         default=False,
@@ -130,18 +145,20 @@ class EnrichParameters(BaseModel):
         try:
             return Settings.from_env(None, **overrides)
         except ValidationError as error:
-            # The parameters are validated already, so the bad value is an environment one; the
-            # input is left out of the message (it could be S2_API_KEY's).
-            problems = "; ".join(
-                f"ENRICH_{'.'.join(str(part) for part in issue['loc']).upper()}: {issue['msg']}"
-                for issue in error.errors(include_input=False)
-            )
-            raise InputError(f"invalid setting in the environment: {problems}") from None
+            # The message names the variable or parameter, never the value (it could be
+            # S2_API_KEY's).
+            where = "the environment" if not set(overrides) & _fields(error) else "the settings"
+            problems = describe_invalid(error, overridden=overrides)
+            raise InputError(f"invalid setting in {where}: {problems}") from None
 
     def list_specs(self) -> list[ListSpec]:
         """The lists to read. Raises :class:`InputError` for a bad lists file."""
         lists_file = None if self.lists_file is None else Path(self.lists_file)
         return resolve_list_specs(self.lists, lists_file)
+
+
+def _fields(error: ValidationError) -> set[str]:
+    return {".".join(str(part) for part in issue["loc"]) for issue in error.errors()}
 
 
 # --------------------------------------------------------------------------- tasks
@@ -224,9 +241,15 @@ def _log_source(result: SourceResult[Any]) -> None:
 
 @task(name="fetch-arxiv", cache_policy=NO_CACHE)
 def fetch_arxiv_task(
-    arxiv_ids: list[str], settings: Settings, enabled: bool, before_start: BeforeStart | None
+    arxiv_ids: list[str],
+    settings: Settings,
+    enabled: bool,
+    before_start: BeforeStart | None,
+    stop: StopSignal | None = None,
 ) -> SourceResult[ArxivRecord]:
-    result = pipeline.fetch_arxiv(arxiv_ids, settings, enabled=enabled, before_start=before_start)
+    result = pipeline.fetch_arxiv(
+        arxiv_ids, settings, enabled=enabled, before_start=before_start, stop=stop
+    )
     _log_source(result)
     return result
 
@@ -269,7 +292,11 @@ def publish_task(run: RunInput, out_dir: Path, lock_timeout: float) -> RunReport
 # --------------------------------------------------------------------------- flow
 
 
-def _load_s2_key(block_name: str | None) -> str | None:
+def load_s2_key(block_name: str | None) -> str | None:
+    """The S2 key held by the Prefect Secret block ``block_name`` (None for no block).
+
+    Raises :class:`InputError` when the block cannot be loaded or holds no key.
+    """
     if block_name is None:
         return None
     from prefect.blocks.system import Secret
@@ -345,7 +372,7 @@ def _read_lists(specs: list[ListSpec], settings: Settings) -> pipeline.ListsRead
             try:
                 texts.append(read_bundled_task(spec, settings, upstream_error))
             except InputError as final_error:
-                logger.error("List %s cannot be read: %s", spec.source, final_error)
+                logger.warning("List %s cannot be read: %s", spec.source, final_error)
                 failures.append(ListFailure(source=spec.source, error=str(final_error)))
     return pipeline.ListsRead(lists=extract_task(texts) if texts else [], failures=failures)
 
@@ -378,6 +405,53 @@ def _publish_artifacts(summary: RunSummary) -> None:
     )
 
 
+class _HandledFailures(logging.Filter):
+    """Keeps each failure the flow handles to the one WARNING line the flow logs about it.
+
+    A task that raises an :class:`EnrichError` (a list that cannot be read, a service that is
+    down) is handled by the flow, which logs it once; Prefect's own records of that task's
+    failure (an ERROR with a traceback, then "Finished in state Failed") are dropped, in every
+    mode (``enrich run``, ``serve``, workers). A flow-level EnrichError keeps its ERROR line but
+    loses the traceback: its message already says what is wrong. Tracebacks stay available at
+    DEBUG on the ``flows`` logger.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._failed_task_runs: set[object] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        task_run = getattr(record, "task_run_id", None)
+        if isinstance(error, EnrichError):
+            _debug_log.debug("%s", record.getMessage(), exc_info=record.exc_info)
+            record.exc_info = None
+            record.exc_text = None
+            if record.name == "prefect.task_runs":
+                self._failed_task_runs.add(task_run)
+                return False
+            return True
+        finished = record.getMessage().startswith("Finished in state")
+        return not (finished and task_run in self._failed_task_runs)
+
+
+_debug_log = logging.getLogger("flows.enrich_lists")
+_RUN_LOGGERS = ("prefect.task_runs", "prefect.flow_runs")
+
+
+@contextmanager
+def _one_line_per_handled_failure() -> Iterator[None]:
+    handled = _HandledFailures()
+    loggers = [logging.getLogger(name) for name in _RUN_LOGGERS]
+    for each in loggers:
+        each.addFilter(handled)
+    try:
+        yield
+    finally:
+        for each in loggers:
+            each.removeFilter(handled)
+
+
 #: The parameters of a run with everything left at its default.
 DEFAULT_PARAMETERS = EnrichParameters()
 
@@ -387,11 +461,27 @@ def enrich_lists(params: EnrichParameters = DEFAULT_PARAMETERS) -> State[RunSumm
     """Read the lists, enrich them from arXiv and Semantic Scholar, and write a snapshot.
 
     Returns a Completed state (named Degraded for a degraded run) or a Failed one, whose data is
-    the :class:`RunSummary`. Raises :class:`InputError` for a bad lists file or Secret block.
+    the :class:`RunSummary`. Raises :class:`InputError`, before any request to a service, for a
+    bad setting, lists file, list source that can never be read, unwritable output directory
+    or Secret block. When the run is told to stop (SIGTERM, a cancelled flow run), every wait
+    of the sources ends at once and nothing is published.
     """
+    stop = StopSignal()
+    with _one_line_per_handled_failure():
+        try:
+            return _enrich(params, stop)
+        finally:
+            stop.set()  # a run ended by an exception (SIGTERM included) leaves no wait behind
+
+
+def _enrich(params: EnrichParameters, stop: StopSignal) -> State[RunSummary]:
     logger = get_run_logger()
-    settings = params.settings(s2_api_key=_load_s2_key(params.s2_api_key_block))
+    settings = params.settings(s2_api_key=load_s2_key(params.s2_api_key_block))
     specs = params.list_specs()
+    out_dir = Path(params.out_dir)
+    pipeline.preflight(specs, settings, out_dir)
+    for line in recover_output(out_dir, lock_timeout=params.lock_timeout_seconds):
+        logger.warning("Repaired %s: %s", out_dir, line)
     arxiv_before_start: BeforeStart | None = None
     s2_before_start: BeforeStart | None = None
     if params.global_rate_limits:
@@ -405,10 +495,12 @@ def enrich_lists(params: EnrichParameters = DEFAULT_PARAMETERS) -> State[RunSumm
     read = _read_lists(specs, settings)
     plan = plan_task(_unvisited(read.lists))
     arxiv_future = fetch_arxiv_task.submit(
-        plan.arxiv_ids, settings, params.use_arxiv, arxiv_before_start
+        plan.arxiv_ids, settings, params.use_arxiv, arxiv_before_start, _unvisited(stop)
     )
     s2_source = (
-        SemanticScholarSource(settings, before_start=s2_before_start) if params.use_s2 else None
+        SemanticScholarSource(settings, before_start=s2_before_start, stop=stop)
+        if params.use_s2
+        else None
     )
     try:
         # S2 calls stay sequential (one client, one pace, one breaker), in parallel with arXiv.
@@ -425,7 +517,8 @@ def enrich_lists(params: EnrichParameters = DEFAULT_PARAMETERS) -> State[RunSumm
             s2_source.close()
 
     run = RunInput(
-        run_id=pipeline.new_run_id(started_at, Path(params.out_dir)),
+        # Confirmed under the output lock when published (another run may take it meanwhile).
+        run_id=pipeline.new_run_id(started_at, out_dir),
         started_at=started_at,
         finished_at=pipeline.utc_now(),
         lists=read.lists,
@@ -434,10 +527,16 @@ def enrich_lists(params: EnrichParameters = DEFAULT_PARAMETERS) -> State[RunSumm
         s2=s2,
         titles=titles,
     )
-    report = publish_task(_unvisited(run), Path(params.out_dir), params.lock_timeout_seconds)
+    report = publish_task(_unvisited(run), out_dir, params.lock_timeout_seconds)
     summary = pipeline.summarize(report)
     _publish_artifacts(summary)
 
+    if not summary.is_latest:
+        logger.warning(
+            "Run %s read no list: its snapshot %s is kept, latest is unchanged",
+            summary.run_id,
+            summary.snapshot_path,
+        )
     if summary.status == "ok":
         logger.info("Run %s", summary.headline)
         return Completed(message=summary.headline, data=summary)

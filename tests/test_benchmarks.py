@@ -153,6 +153,7 @@ def test_child_environment_drops_the_settings_of_the_run_under_test(tmp_path: Pa
         "PREFECT_HOME": str(tmp_path),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
     }
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -75,8 +77,9 @@ def test_old_style_id_gets_a_safe_file_name_inside_the_directory(tmp_path: Path)
 
 
 def test_overwrite_leaves_no_temporary_files(tmp_path: Path) -> None:
-    cache, _ = make_cache(tmp_path)
+    cache, now = make_cache(tmp_path)
     cache.put("arxiv:2401.04088", record(), T0)
+    now.now = T0 + dt.timedelta(hours=1)
     cache.put("arxiv:2401.04088", record(), T0 + dt.timedelta(hours=1))
     assert [p.name for p in (tmp_path / "arxiv").iterdir()] == ["arxiv%3A2401.04088.json"]
     entry = cache.get("arxiv:2401.04088", ArxivRecord)
@@ -107,7 +110,8 @@ def test_corrupt_entry_is_a_logged_miss(tmp_path: Path, caplog: pytest.LogCaptur
     cache.path_for("arxiv:2401.04088").write_text('{"key": "arxiv:2401.04088", "rec', "utf-8")
     with caplog.at_level(logging.WARNING, logger="enrich.sources.cache"):
         assert cache.get("arxiv:2401.04088", ArxivRecord) is None
-    assert "treating it as a miss" in caplog.text
+    assert "dropping it (a miss)" in caplog.text
+    assert not cache.path_for("arxiv:2401.04088").exists()  # the next fetch writes a good one
 
 
 def test_entry_stored_under_another_key_is_ignored(tmp_path: Path) -> None:
@@ -116,6 +120,49 @@ def test_entry_stored_under_another_key_is_ignored(tmp_path: Path) -> None:
     moved = cache.path_for("arxiv:2401.04088").read_text("utf-8")
     cache.path_for("arxiv:2401.99999").write_text(moved, "utf-8")
     assert cache.get("arxiv:2401.99999", ArxivRecord) is None
+
+
+def test_a_record_of_another_id_is_dropped_and_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache, _ = make_cache(tmp_path)
+    cache.put("arxiv:2401.04088", record("2312.07987"), T0)  # e.g. written by a buggy version
+
+    def belongs(stored: ArxivRecord) -> str:
+        return f"arxiv:{stored.arxiv_id}"
+
+    with caplog.at_level(logging.WARNING, logger="enrich.sources.cache"):
+        assert cache.get("arxiv:2401.04088", ArxivRecord, record_key=belongs) is None
+    assert "holds the record of 'arxiv:2312.07987'" in caplog.text
+    assert not cache.path_for("arxiv:2401.04088").exists()
+    cache.put("arxiv:2401.04088", record(), T0)
+    assert cache.get("arxiv:2401.04088", ArxivRecord, record_key=belongs) is not None
+
+
+def test_an_entry_fetched_in_the_future_never_stays_fresh_forever(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache, _ = make_cache(tmp_path)
+    cache.put("arxiv:2401.04088", record(), T0 + dt.timedelta(minutes=3))  # clock skew: fine
+    assert cache.get("arxiv:2401.04088", ArxivRecord) is not None
+    cache.put("arxiv:2401.04088", record(), T0 + dt.timedelta(days=400))  # a clock set wrong
+    with caplog.at_level(logging.WARNING, logger="enrich.sources.cache"):
+        assert cache.get("arxiv:2401.04088", ArxivRecord) is None
+    assert "fetched in the future" in caplog.text
+
+
+def test_leftover_temporary_files_are_removed_once_old(tmp_path: Path) -> None:
+    cache, _ = make_cache(tmp_path)
+    cache.put("arxiv:2401.04088", record(), T0)
+    old = tmp_path / "arxiv" / ".tmp-killed.json"
+    fresh = tmp_path / "arxiv" / ".tmp-being-written.json"
+    for leftover in (old, fresh):
+        leftover.write_text("{", "utf-8")
+    two_hours_ago = time.time() - 7200
+    os.utime(old, (two_hours_ago, two_hours_ago))
+    assert cache.remove_leftovers() == 1
+    assert not old.exists() and fresh.exists()
+    assert cache.get("arxiv:2401.04088", ArxivRecord) is not None
 
 
 def test_bad_arguments_are_refused_with_a_clear_message(tmp_path: Path) -> None:

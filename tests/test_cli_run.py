@@ -5,14 +5,19 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from enrich import pipeline
 from enrich.cli import (
+    EXIT_API_LOST,
     EXIT_BAD_INPUT,
     EXIT_DEGRADED,
     EXIT_FAILED,
@@ -20,7 +25,11 @@ from enrich.cli import (
     _StatusFromRunLogs,
     app,
 )
-from enrich.lists.config import DEFAULT_LISTS
+from enrich.lists.config import DEFAULT_LISTS, ListSpec
+from enrich.publish.history import read_history
+from enrich.publish.recovery import recover_output
+from enrich.publish.snapshot import load_latest
+from enrich.settings import Settings
 from enrich.standin import Fault, StandIn
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -113,7 +122,8 @@ def test_run_with_nothing_reachable_exits_3_with_a_clear_message_and_a_snapshot(
     )
     assert result.returncode == EXIT_FAILED, result.stderr[-3000:]
     assert "enrich: run failed: every lookup failed" in result.stderr
-    assert "Unreachable (no answer at all): arxiv, s2, s2_titles." in result.stderr
+    assert "Down (no answer at all): arxiv, s2, s2_titles." in result.stderr
+    assert "Error logging to API" not in result.stderr
     assert "The snapshot records what could be done" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert "bundled copy used" in result.stdout
@@ -241,3 +251,287 @@ def test_serve_rejects_a_bad_lists_file_before_registering(tmp_path: Path) -> No
         result = runner.invoke(app, ["serve", "--lists", str(missing)])
     assert result.exit_code == EXIT_BAD_INPUT, result.output
     assert f"enrich serve: lists file {missing} does not exist" in result.stderr
+
+
+# --------------------------------------------------------------------------- refused up front
+
+
+@pytest.mark.parametrize(
+    ("environ", "args", "message"),
+    [
+        ({"ARXIV_API_URL": "notaurl"}, [], "ARXIV_API_URL: must be an http:// or https:// URL"),
+        ({"ENRICH_REQUEST_TIMEOUT_SECONDS": "inf"}, [], "ENRICH_REQUEST_TIMEOUT_SECONDS: Input"),
+        ({"ENRICH_ARXIV_CACHE_TTL_DAYS": "1e308"}, [], "ENRICH_ARXIV_CACHE_TTL_DAYS: Input"),
+        ({}, ["ftp://example.org/list.md"], "unsupported URL scheme"),
+        ({}, [""], "an empty list source was given"),
+        ({"PREFECT_API_URL": CLOSED_URL + "/api"}, [], "(PREFECT_API_URL) does not answer"),
+    ],
+)
+def test_a_setting_or_input_that_cannot_work_is_one_line_and_exit_2_before_anything_runs(
+    environ: dict[str, str],
+    args: list[str],
+    message: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    api = environ.get("PREFECT_API_URL")
+    with temporary_settings(updates={PREFECT_API_URL: api} if api else None):
+        result = runner.invoke(app, ["run", *(args or BUNDLED[:1]), "--out", str(tmp_path / "out")])
+    assert result.exit_code == EXIT_BAD_INPUT, result.output
+    assert message in result.stderr
+    assert "Traceback" not in result.output and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_lock_timeout_that_is_not_a_finite_number_is_a_usage_error() -> None:
+    result = runner.invoke(app, ["run", BUNDLED[0], "--lock-timeout", "inf"])
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert "--lock-timeout" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("# A list\n\n- [Paper](https://arxiv.org/abs/2401.04088)\n".encode("utf-16"), "UTF-16"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        (b"# Liste\n\n- G\xf6del\n", "not valid UTF-8"),
+    ],
+)
+def test_a_list_file_that_can_never_be_read_is_refused_before_the_run(
+    content: bytes, message: str, tmp_path: Path
+) -> None:
+    source = tmp_path / "list.md"
+    source.write_bytes(content)
+    result = runner.invoke(app, ["run", str(source), "--out", str(tmp_path / "out")])
+    assert result.exit_code == EXIT_BAD_INPUT, result.output
+    assert result.stderr.startswith(f"enrich: {source}: ") and message in result.stderr
+    if message == "UTF-16":
+        assert "binary" not in result.stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs /proc (Linux)")
+def test_an_output_directory_that_cannot_be_written_is_refused_before_the_run() -> None:
+    result = runner.invoke(app, ["run", BUNDLED[0], "--out", "/proc"])
+    assert result.exit_code == EXIT_BAD_INPUT, result.output
+    assert "cannot write to the output directory /proc" in result.stderr
+
+
+def test_serve_with_a_prefect_api_that_does_not_answer_exits_2() -> None:
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: CLOSED_URL + "/api"}):
+        result = runner.invoke(app, ["serve"])
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert "does not answer (ConnectError)" in result.stderr
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_locked_output_directory_names_the_option_that_waits_for_it(
+    standin_env: StandIn, tmp_path: Path
+) -> None:
+    from enrich.publish.snapshot import output_lock
+
+    out = tmp_path / "out"
+    holder_ready, release = threading.Event(), threading.Event()
+
+    def other_run() -> None:
+        with output_lock(out):
+            holder_ready.set()
+            release.wait(60)
+
+    holder = threading.Thread(target=other_run)
+    holder.start()
+    try:
+        assert holder_ready.wait(10)
+        result = runner.invoke(app, ["run", BUNDLED[0], "--out", str(out)])
+    finally:
+        release.set()
+        holder.join(10)
+    assert result.exit_code == EXIT_FAILED, result.output
+    assert "is locked by another run" in result.stderr
+    assert "--lock-timeout SECONDS" in result.stderr
+
+    waited = runner.invoke(app, ["run", BUNDLED[0], "--out", str(out), "--lock-timeout", "30"])
+    assert waited.exit_code == EXIT_OK, waited.output
+
+
+# --------------------------------------------------------------------------- killed, stopped
+
+
+def process_env(tmp_path: Path, standin: StandIn, **extra: str) -> dict[str, str]:
+    """`enrich run` as a real process against the stand-in, on its own temporary server."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PREFECT_", "ENRICH_", "ARXIV_", "S2_"))
+    }
+    env.update(
+        PREFECT_HOME=str(tmp_path / "prefect-home"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120",
+        DO_NOT_TRACK="1",
+        ARXIV_API_URL=standin.arxiv_url,
+        S2_API_URL=standin.s2_url,
+        ENRICH_ARXIV_PACE_SECONDS="0",
+        ENRICH_S2_PACE_SECONDS="0",
+        ENRICH_CACHE_DIR=str(tmp_path / "cache"),
+        ENRICH_LIST_READ_RETRY_DELAY_SECONDS="0",
+    )
+    env.update(extra)
+    return env
+
+
+def start_enrich_run(out: Path, env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
+    """`enrich run` on the bundled seed lists as a process, its output captured."""
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "enrich"), "run", *BUNDLED, "--out", str(out)],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def gone(pid: int) -> bool:
+    """Ended (a zombie waiting for a reaper counts as ended)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] == "Z"
+
+
+def all_gone(pids: list[int], seconds: float = 15.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if all(gone(pid) for pid in pids):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="reads the process table in /proc")
+def test_a_run_killed_while_publishing_leaves_no_server_behind_and_is_repaired_next_time(
+    standin: StandIn, settings: Settings, tmp_path: Path
+) -> None:
+    """SIGKILL (injected right after the new snapshot is committed, before latest moves):
+    latest stays whole, the temporary Prefect server dies with its parent, and the next start
+    links the committed snapshot and writes its history rows."""
+    out = tmp_path / "out"
+    first = pipeline.run_enrichment(
+        [ListSpec(source=BUNDLED[0])], out, settings.model_copy(update={"cache_dir": tmp_path})
+    )
+    killer = str(REPO_ROOT / "tests" / "enrich_killed_at.py")
+    killed = subprocess.run(
+        [sys.executable, killer, "snapshot", "run", BUNDLED[0], "--out", str(out)],
+        env=process_env(tmp_path, standin),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
+    [line] = [line for line in killed.stdout.splitlines() if line.startswith("CHILDREN")]
+    server = [int(pid) for pid in line.split()[1:]]
+    assert server, "the run started its temporary Prefect server"
+    assert all_gone(server), f"processes {server} outlived the killed run"
+
+    assert load_latest(out) == first.snapshot  # latest never pointed at a half-written run
+    [committed] = [p for p in snapshot_dirs(out) if p.name != first.snapshot.manifest.run_id]
+    done = recover_output(out)  # what the next run does first
+    assert any("pointed latest at" in line for line in done)
+    assert (out / "latest").resolve() == committed.resolve()
+    runs = {row["run_id"] for row in read_history(out / "history.csv")}
+    assert runs == {first.snapshot.manifest.run_id, committed.name}
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="reads the process table in /proc")
+def test_sigterm_ends_a_run_within_seconds_whatever_it_waits_on(
+    standin: StandIn, tmp_path: Path
+) -> None:
+    """arXiv stalls (a request with a long timeout, on a worker thread) while S2 waits out a
+    long Retry-After (on the main thread): SIGTERM ends both at once, publishes nothing, and
+    leaves no server behind."""
+    standin.inject("arxiv", Fault.stall(120.0))
+    standin.inject("s2", Fault.rate_limit(retry_after=150.0))
+    out = tmp_path / "out"
+    env = process_env(
+        tmp_path,
+        standin,
+        ENRICH_REQUEST_TIMEOUT_SECONDS="170",
+        ENRICH_RETRY_BUDGET_SECONDS="300",
+    )
+    run = start_enrich_run(out, env, tmp_path)
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and run.poll() is None:
+            faults = [logged.fault for logged in standin.requests]
+            if "stall" in faults and "rate_limit" in faults:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail(f"the run never reached both waits: {run.communicate()[1][-3000:]}")
+        time.sleep(1.0)  # S2 is now sleeping out its Retry-After
+        server = children_of(run.pid)
+        assert server
+        stopped_at = time.monotonic()
+        run.send_signal(signal.SIGTERM)
+        _, stderr = run.communicate(timeout=60)
+        took = time.monotonic() - stopped_at
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    assert took < 15, f"SIGTERM took {took:.1f} s: {stderr[-2000:]}"
+    assert run.returncode == -signal.SIGTERM, stderr[-3000:]
+    assert not (out / "latest").exists() and not snapshot_dirs(out)
+    assert all_gone(server)
+
+
+def test_a_prefect_api_that_goes_away_mid_run_is_exit_status_4(
+    standin: StandIn, tmp_path: Path
+) -> None:
+    from flows.temporary_server import TemporaryServer
+
+    standin.inject("s2", Fault.stall(6.0))
+    # No client retries: Prefect would otherwise retry the lost API for about a minute first.
+    env = process_env(
+        tmp_path, standin, ENRICH_REQUEST_TIMEOUT_SECONDS="30", PREFECT_CLIENT_MAX_RETRIES="0"
+    )
+    out = tmp_path / "out"
+    with TemporaryServer(startup_timeout=120) as server:
+        env["PREFECT_API_URL"] = server.api_url
+        run = start_enrich_run(out, env, tmp_path)
+        try:
+            deadline = time.monotonic() + 180
+            while "stall" not in [r.fault for r in standin.requests]:
+                assert run.poll() is None and time.monotonic() < deadline, run.communicate()
+                time.sleep(0.2)
+            server.stop()  # the API goes away while S2 is stalled
+            _, stderr = run.communicate(timeout=240)
+        finally:
+            if run.poll() is None:
+                run.kill()
+                run.wait()
+    assert run.returncode == EXIT_API_LOST, stderr[-3000:]
+    assert f"enrich: the Prefect API at {server.api_url} went away during the run" in stderr
+    assert "Traceback" not in stderr

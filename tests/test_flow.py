@@ -344,3 +344,63 @@ def test_prefect_yaml_declares_the_nightly_deployment_of_this_flow() -> None:
     loaded = load_flow_from_entrypoint(f"{root / module_path}:{function}")
     assert loaded.name == FLOW_NAME
     assert deployment["work_pool"]["job_variables"]["env"]["DO_NOT_TRACK"] == "1"
+
+
+# --------------------------------------------------------------------------- operations
+
+
+def test_a_list_failure_the_bundled_copy_covers_is_one_warning_line_without_traceback(
+    standin: StandIn, tmp_path: Path, run_log: list[logging.LogRecord]
+) -> None:
+    """The same in every mode (enrich run, serve, workers): the flow filters Prefect's own
+    records of a task failure it handles, and says it once."""
+    superbruce = DEFAULT_LISTS[0]
+    state = enrich_lists(
+        params=params_for(standin, tmp_path, lists=[superbruce.source], github_raw_url=CLOSED_URL),
+        return_state=True,
+    )
+    summary = summary_of(state)
+    assert [item.fallback for item in summary.lists] == [True]
+    about = [r for r in run_log if superbruce.source in r.getMessage() and r.levelno > logging.INFO]
+    assert [(r.levelname, r.getMessage().split(" (")[0]) for r in about] == [
+        ("WARNING", f"Using the bundled copy of {superbruce.source}")
+    ]
+    assert not [r for r in run_log if r.levelno >= logging.ERROR]
+    assert not [r for r in run_log if r.exc_info]
+
+
+def test_a_flow_run_repairs_what_an_interrupted_run_left_before_it_starts(
+    standin: StandIn, tmp_path: Path, run_log: list[logging.LogRecord]
+) -> None:
+    params = params_for(standin, tmp_path)
+    out = Path(params.out_dir)
+    first = summary_of(enrich_lists(params=params, return_state=True))
+    history = out / "history.csv"
+    kept = [line for line in history.read_text("utf-8").splitlines() if first.run_id not in line]
+    history.write_text("\n".join(kept) + "\n", "utf-8")  # killed before its rows were written
+    (out / "snapshots" / ".20990101T000000Z.partial").mkdir()
+    (out / "history.csv.tmp").write_text("half", "utf-8")
+
+    second = summary_of(enrich_lists(params=params, return_state=True))
+    assert second.previous_run_id == first.run_id
+    repaired = [r.getMessage() for r in run_log if r.getMessage().startswith("Repaired")]
+    assert any("removed 2 leftover(s)" in line for line in repaired), repaired
+    assert any("rebuilt the" in line and first.run_id in line for line in repaired), repaired
+    runs = [line.split(",")[0] for line in history.read_text("utf-8").splitlines()[1:]]
+    assert set(runs) == {first.run_id, second.run_id}
+    assert not list((out / "snapshots").glob(".*")) and not (out / "history.csv.tmp").exists()
+
+
+def test_a_source_that_can_never_be_read_fails_the_run_before_any_request(
+    standin: StandIn, tmp_path: Path
+) -> None:
+    utf16 = tmp_path / "utf16.md"
+    utf16.write_bytes("# List\n".encode("utf-16"))
+    state = enrich_lists(
+        params=params_for(standin, tmp_path, lists=[str(utf16)]), return_state=True
+    )
+    assert state.is_failed()
+    error = state.result(raise_on_failure=False)
+    assert isinstance(error, InputError) and "is UTF-16 text" in str(error)
+    assert standin.requests == []
+    assert not (tmp_path / "out" / "snapshots").exists()

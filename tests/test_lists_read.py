@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +12,13 @@ import httpx
 import pytest
 
 from enrich.errors import InputError
-from enrich.lists.read import MAX_LIST_BYTES, list_slug, parse_github_spec, read_list
+from enrich.lists.read import (
+    MAX_LIST_BYTES,
+    check_readable,
+    list_slug,
+    parse_github_spec,
+    read_list,
+)
 from enrich.settings import Settings
 
 SEED = Path(__file__).parent / "data" / "lists" / "000_9cd65308fa97601f.txt"
@@ -144,6 +151,24 @@ def test_binary_file(offline_settings: Settings, tmp_path: Path) -> None:
     _expect_error(str(path), offline_settings, "binary")
 
 
+@pytest.mark.parametrize(
+    ("encoding", "fragment"),
+    [
+        ("utf-16", "is UTF-16 text; lists are read as UTF-8 (save it as UTF-8)"),  # with a BOM
+        ("utf-16-be", "looks like UTF-16 text (without a byte-order mark)"),
+        ("utf-16-le", "looks like UTF-16 text (without a byte-order mark)"),
+        ("utf-32", "is UTF-32 text"),
+    ],
+)
+def test_utf16_and_utf32_are_named_not_called_binary(
+    offline_settings: Settings, tmp_path: Path, encoding: str, fragment: str
+) -> None:
+    path = tmp_path / "list.md"
+    path.write_bytes(TEXT.encode(encoding))
+    message = _expect_error(str(path), offline_settings, fragment)
+    assert "binary" not in message
+
+
 def test_invalid_utf8(offline_settings: Settings, tmp_path: Path) -> None:
     path = tmp_path / "latin1.md"
     path.write_bytes("# Liste\n\n- Gödel".encode("latin-1"))
@@ -272,3 +297,44 @@ def test_parse_github_spec() -> None:
         "538eed0",
         "README.md",
     )
+
+
+# --------------------------------------------------------------------------- check_readable
+
+
+@pytest.mark.parametrize(
+    ("source", "fragment"),
+    [
+        ("ftp://example.org/list.md", "unsupported URL scheme"),
+        ("file:///etc/hosts", "unsupported URL scheme"),
+        ("https://", "not a valid URL (no host)"),
+        ("github:owner", "not a valid github source"),
+        ("   ", "empty source"),
+    ],
+)
+def test_check_readable_refuses_sources_that_can_never_be_read(
+    offline_settings: Settings, source: str, fragment: str
+) -> None:
+    with pytest.raises(InputError, match=re.escape(fragment)):
+        check_readable(source, offline_settings)
+
+
+def test_check_readable_reads_local_files_in_full_but_never_the_network(
+    offline_settings: Settings, tmp_path: Path
+) -> None:
+    good = tmp_path / "good.md"
+    good.write_text(TEXT, encoding="utf-8")
+    check_readable(str(good), offline_settings)
+    # Unreachable hosts pass: the run retries them and may use a bundled copy.
+    check_readable("https://unreachable.invalid/list.md", offline_settings)
+    check_readable("github:owner/repo", offline_settings)
+    for name, content in [("u16.md", TEXT.encode("utf-16")), ("bad.md", b"\xff\xfe\xfa\x00x")]:
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(InputError) as info:
+            check_readable(str(tmp_path / name), offline_settings)
+        assert info.value.permanent
+    huge = tmp_path / "huge.md"
+    with huge.open("wb") as handle:
+        handle.truncate(MAX_LIST_BYTES + 1)
+    with pytest.raises(InputError, match="too large"):
+        check_readable(str(huge), offline_settings)

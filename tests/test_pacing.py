@@ -1,12 +1,15 @@
-"""Pacer and CircuitBreaker, on a fake clock (no real sleeping)."""
+"""Pacer, CircuitBreaker, Backoff and Retry-After, on a fake clock (no real sleeping)."""
 
 from __future__ import annotations
+
+import datetime as dt
+import random
 
 import pytest
 from fake_clock import FakeClock
 
 from enrich.errors import SourceDownError
-from enrich.sources.pacing import CircuitBreaker, Pacer
+from enrich.sources.pacing import Backoff, CircuitBreaker, Pacer, retry_after_seconds
 
 
 def test_first_request_does_not_wait_and_later_ones_keep_the_interval() -> None:
@@ -90,3 +93,47 @@ def test_an_error_in_before_start_reaches_the_caller() -> None:
     pacer = Pacer(0.0, before_start=limit_missing)
     with pytest.raises(RuntimeError, match="does not exist"):
         pacer.wait()
+
+
+# --------------------------------------------------------------------------- back-off, Retry-After
+
+
+def test_backoff_doubles_its_window_up_to_the_cap_and_waits_at_least_half_of_it() -> None:
+    backoff = Backoff(1.0, 60.0, rng=random.Random(3))
+    assert [backoff.window(n) for n in range(1, 9)] == [1, 2, 4, 8, 16, 32, 60, 60]
+    assert backoff.window(10_000) == 60  # no overflow however long the burst
+    for number in range(1, 12):
+        wait = backoff(number)
+        assert backoff.window(number) / 2 <= wait <= backoff.window(number)
+
+
+def test_backoff_jitter_differs_between_clients() -> None:
+    first = [Backoff(1.0, 60.0, rng=random.Random(1))(n) for n in range(1, 8)]
+    second = [Backoff(1.0, 60.0, rng=random.Random(2))(n) for n in range(1, 8)]
+    assert first != second
+    with pytest.raises(ValueError, match="initial"):
+        Backoff(0.0, 60.0)
+
+
+NOW = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("7", 7.0),
+        (" 2.5 ", 2.5),
+        ("Fri, 02 Jan 2026 03:04:35 GMT", 30.0),  # an HTTP date, RFC 9110 section 10.2.3
+        ("Fri, 02 Jan 2026 03:00:00 GMT", 0.0),  # in the past: no wait
+        ("-5", 0.0),
+        (None, None),
+        ("", None),
+        ("soon", None),
+        ("inf", None),
+        ("nan", None),
+    ],
+)
+def test_retry_after_is_read_as_seconds_or_as_an_http_date(
+    header: str | None, seconds: float | None
+) -> None:
+    assert retry_after_seconds(header, NOW) == seconds

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import paper_builders
 import pytest
+from fake_clock import FakeClock
 
 from enrich import pipeline
 from enrich.contract import FlagKind, RunStatus
@@ -25,7 +26,7 @@ from enrich.models import (
 )
 from enrich.publish.snapshot import build_snapshot
 from enrich.settings import Settings
-from enrich.standin import StandIn
+from enrich.standin import Fault, StandIn
 
 #: A port nothing listens on: connections are refused at once, like an unreachable service.
 CLOSED_URL = "http://127.0.0.1:9"
@@ -368,3 +369,99 @@ def test_the_library_run_needs_neither_prefect_nor_flows() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+# --------------------------------------------------------------------------- operations
+
+
+def test_seven_429s_in_a_row_without_retry_after_end_ok_with_every_paper_enriched(
+    tmp_path: Path,
+) -> None:
+    """The fault scenario of issue 14: a real S2 burst (429s carry no Retry-After) at the start
+    of the run. Pace and back-off run on a fake clock shared with the stand-in, which judges
+    the pace in that time: no real waiting, and a request too early would be a pace 429."""
+    clock = FakeClock()
+    with StandIn(arxiv_pace=3.0, s2_pace=1.0, clock=clock, pace_slack=0.0) as server:
+        settings = Settings.from_env(
+            {},
+            arxiv_api_url=server.arxiv_url,
+            s2_api_url=server.s2_url,
+            cache_dir=tmp_path / "cache",
+        )  # the real paces (3 s, 1 s) and the default 180 s retry budget
+        server.inject("s2", *[Fault.rate_limit(retry_after=None)] * 7)
+        report = pipeline.run_enrichment(
+            bundled_specs(), tmp_path / "out", settings, clock=clock, sleep=clock.sleep
+        )
+        s2_statuses = [logged.status for logged in server.requests if logged.service == "s2"]
+        violations = server.pace_violations
+
+    manifest = report.snapshot.manifest
+    assert manifest.status is RunStatus.OK, manifest.status_reasons
+    assert s2_statuses[:8] == [429] * 7 + [200] and set(s2_statuses[8:]) == {200}
+    assert violations == {}  # the pace was never broken, retries included
+    s2 = manifest.sources["s2"]
+    assert (s2.status, s2.retries, s2.failed) == (SourceStatus.UP, 7, 0)
+    asked = [p for p in report.snapshot.papers if p.lookups.get("s2") is not None]
+    assert asked and all(p.lookups["s2"] == "ok" for p in asked)
+    assert all(p.citation_count is not None for p in asked)
+    assert sum(wait for wait in clock.slept) < 180 + 60  # within the budget (plus paces)
+
+
+def test_a_run_id_taken_while_waiting_for_the_lock_is_replaced_by_the_next_free_one(
+    tmp_path: Path,
+) -> None:
+    rows = [paper_builders.extracted("alpha", paper_builders.entry("alpha", 1, "Mixtral"))]
+    started = dt.datetime(2026, 1, 2, 3, 0, tzinfo=dt.UTC)
+    run_id = pipeline.new_run_id(started)
+    first = pipeline.publish_snapshot(
+        paper_builders.run_input(run_id, rows, started_at=started), tmp_path
+    )
+    # A second run that started in the same second chose its id before the first published.
+    second = pipeline.publish_snapshot(
+        paper_builders.run_input(run_id, rows, started_at=started), tmp_path
+    )
+    assert first.snapshot.manifest.run_id == "20260102T030000Z"
+    assert second.snapshot.manifest.run_id == "20260102T030000Z-2"
+    assert second.snapshot.manifest.previous_run_id == "20260102T030000Z"
+    assert second.path.is_dir() and first.path.is_dir()
+
+
+def test_a_run_that_read_no_list_is_kept_but_does_not_become_latest(
+    settings: Settings, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    good = pipeline.run_enrichment(bundled_specs(), out, settings, now=clock_at(3))
+    missing = [ListSpec(source=str(tmp_path / "gone.md"))]
+    bad = pipeline.run_enrichment(missing, out, settings, now=clock_at(4))
+    assert bad.snapshot.manifest.status is RunStatus.FAILED and not bad.is_latest
+    assert (out / "latest").resolve() == good.path.resolve()
+    text = pipeline.render_summary_text(pipeline.summarize(bad))
+    assert (
+        f"not made latest (it read no list): latest is still {good.snapshot.manifest.run_id}"
+        in text
+    )
+    third = pipeline.run_enrichment(bundled_specs(), out, settings, now=clock_at(5))
+    assert third.snapshot.manifest.previous_run_id == good.snapshot.manifest.run_id
+    assert all(not f.changes.added for f in third.snapshot.lists.values())
+
+
+def test_preflight_refuses_what_can_never_work_and_leaves_network_sources_to_the_run(
+    settings: Settings, tmp_path: Path
+) -> None:
+    utf16 = tmp_path / "utf16.md"
+    utf16.write_bytes("# List\n\n- [Paper](https://arxiv.org/abs/2401.04088)\n".encode("utf-16"))
+    cases = [
+        (str(utf16), "is UTF-16 text"),
+        ("ftp://example.org/list.md", "unsupported URL scheme"),
+        (str(tmp_path / "missing.md"), "no such file"),
+    ]
+    for source, message in cases:
+        with pytest.raises(InputError, match=message):
+            pipeline.preflight([ListSpec(source=source)], settings, tmp_path / "out")
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(InputError, match="is not a directory"):
+        pipeline.preflight(bundled_specs(), settings, blocker)
+    network = [ListSpec(source="github:nobody/nothing"), ListSpec(source="https://x.invalid/l")]
+    pipeline.preflight([*bundled_specs(), *network], settings, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -37,7 +37,9 @@ from enrich.contract import (
 )
 from enrich.errors import InputError, OutputError
 from enrich.lists.config import ListSpec
+from enrich.publish import snapshot as snapshot_module
 from enrich.publish.history import read_history
+from enrich.publish.recovery import recover_output, require_writable_output
 from enrich.publish.snapshot import (
     ListFailure,
     build_snapshot,
@@ -362,8 +364,9 @@ def lock_holder(tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
 def test_a_second_run_stops_with_a_clear_message(
     tmp_path: Path, lock_holder: subprocess.Popen[str]
 ) -> None:
-    with pytest.raises(OutputError, match="is locked by another run"):
+    with pytest.raises(OutputError, match="is locked by another run") as info:
         write_snapshot(small_snapshot("run-1"), tmp_path)
+    assert "--lock-timeout SECONDS (flow parameter lock_timeout_seconds)" in str(info.value)
     assert not (tmp_path / "snapshots" / "run-1").exists()
 
 
@@ -424,16 +427,31 @@ print("FINISHED", flush=True)
 """
 
 
-@pytest.mark.parametrize(
-    "stop_after", ["lists/alpha.json", "papers.json", "manifest.json", "snapshot", "history.csv"]
-)
-def test_sigkill_while_writing_leaves_the_previous_latest_intact(
+#: Every step of a write, in order (the hook's names).
+WRITE_STEPS = [
+    "lists/alpha.json",
+    "lists/beta.json",
+    "papers.json",
+    "papers.csv",
+    "papers.parquet",
+    "report/index.html",
+    "manifest.json",
+    "snapshot",
+    "latest",
+    "history.csv",
+]
+
+
+@pytest.mark.parametrize("stop_after", WRITE_STEPS)
+def test_a_write_killed_at_any_step_leaves_latest_whole_and_the_next_run_repairs_the_rest(
     tmp_path: Path, stop_after: str
 ) -> None:
+    """SIGKILL right after each step (injected through the write hook, not timed): ``latest``
+    is always a complete snapshot; the next start finishes the commit (links a committed
+    snapshot, rebuilds its history rows) and removes the leftovers."""
     out = tmp_path / "out"
     first = small_snapshot("run-1")
     write_snapshot(first, out)
-    history_before = (out / "history.csv").read_text(encoding="utf-8")
     second = small_snapshot("run-2", previous=first, citations=150)
     snapshot_file = tmp_path / "run-2.json"
     snapshot_file.write_text(second.model_dump_json(by_alias=True), encoding="utf-8")
@@ -450,22 +468,104 @@ def test_sigkill_while_writing_leaves_the_previous_latest_intact(
         steps.append(line.strip())
         if steps[-1] == "STALLED":
             break
-    assert steps[-2:] == [stop_after, "STALLED"], steps
+    assert steps == [*WRITE_STEPS[: WRITE_STEPS.index(stop_after) + 1], "STALLED"]
     os.kill(writer.pid, signal.SIGKILL)
     assert writer.wait(timeout=30) == -signal.SIGKILL
+    assert not _alive(writer.pid)  # the process table: nothing of the writer is left
 
-    assert load_latest(out) == first
+    committed = WRITE_STEPS.index(stop_after) >= WRITE_STEPS.index("snapshot")
+    linked = WRITE_STEPS.index(stop_after) >= WRITE_STEPS.index("latest")
+    assert load_latest(out) == (second if linked else first)
     assert validate_snapshot_dir(out / "latest")
-    if stop_after not in ("snapshot", "history.csv"):  # killed before the rename
-        assert not (out / "snapshots" / "run-2").exists()
-    if stop_after != "history.csv":
-        assert (out / "history.csv").read_text(encoding="utf-8") == history_before
-    # the lock died with the writer; the next run cleans up and publishes
-    third = small_snapshot("run-3", previous=first, citations=160)
+    assert (out / "snapshots" / "run-2").exists() == committed
+
+    done = recover_output(out)  # what the next run does first, under the lock
+    expected = second if committed else first
+    assert load_latest(out) == expected
+    history = {row["run_id"] for row in read_history(out / "history.csv")}
+    assert history == ({"run-1", "run-2"} if committed else {"run-1"})
+    assert not list((out / "snapshots").glob(".*")) and not list(out.glob("*.tmp"))
+    assert bool(done) == (stop_after != "history.csv")
+
+    third = small_snapshot("run-3", previous=expected, citations=160)
     write_snapshot(third, out)
     assert load_latest(out) == third
-    assert not list((out / "snapshots").glob(".*"))
-    assert not list(out.glob("*.tmp"))
+    rows = read_history(out / "history.csv")
+    assert [row["run_id"] for row in rows] == sorted(row["run_id"] for row in rows)
+    assert {row["run_id"] for row in rows} == history | {"run-3"}
+    assert recover_output(out) == []  # nothing left to repair
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_a_snapshot_of_a_run_that_read_no_list_is_kept_beside_latest(tmp_path: Path) -> None:
+    first = small_snapshot("run-1")
+    write_snapshot(first, tmp_path)
+    history = (tmp_path / "history.csv").read_text(encoding="utf-8")
+    no_list = run_input("run-2", []).model_copy(
+        update={"list_failures": [ListFailure(source="github:a/b", error="HTTP 404")]}
+    )
+    nothing = build_snapshot(no_list, first)
+    assert nothing.manifest.status is RunStatus.FAILED
+    path = write_snapshot(nothing, tmp_path)
+    assert path == tmp_path / "snapshots" / "run-2" and load_snapshot(path) == nothing
+    assert load_latest(tmp_path) == first  # the next good run compares with run-1
+    assert (tmp_path / "history.csv").read_text(encoding="utf-8") == history
+    assert recover_output(tmp_path) == []  # and it is never linked later either
+    assert load_latest(tmp_path) == first
+
+
+def test_a_failed_write_gives_the_disk_space_back_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = small_snapshot("run-1")
+    write_snapshot(first, tmp_path)
+    real_write = snapshot_module._write_file
+
+    def disk_full(path: Path, text: str) -> None:
+        if path.name == "papers.csv":
+            raise OSError(28, "No space left on device")
+        real_write(path, text)
+
+    monkeypatch.setattr(snapshot_module, "_write_file", disk_full)
+    with pytest.raises(OutputError, match="No space left on device"):
+        write_snapshot(small_snapshot("run-2", previous=first), tmp_path)
+    assert sorted(p.name for p in (tmp_path / "snapshots").iterdir()) == ["run-1"]
+    assert load_latest(tmp_path) == first
+
+
+def test_recovery_leaves_a_directory_locked_by_a_running_run_alone(
+    tmp_path: Path, lock_holder: subprocess.Popen[str]
+) -> None:
+    partial = tmp_path / "snapshots" / ".run-9.partial"
+    partial.mkdir(parents=True)  # the running run is writing it
+    assert recover_output(tmp_path) == []
+    assert partial.is_dir()
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs /proc (Linux)")
+def test_an_output_directory_that_cannot_take_a_file_is_refused_up_front(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot write to the output directory /proc"):
+        require_writable_output(Path("/proc"))
+    with pytest.raises(InputError, match="cannot write to the parent directory /proc"):
+        require_writable_output(Path("/proc/enrich-out/deeper"))
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(InputError, match="is not a directory"):
+        require_writable_output(blocker / "out")
+    require_writable_output(tmp_path / "new" / "out")  # creatable: fine, and nothing is left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+    with (
+        pytest.raises(OutputError, match="cannot lock the output directory /proc"),
+        output_lock(Path("/proc")),
+    ):
+        pass
 
 
 # --------------------------------------------------------------------------- the seed lists

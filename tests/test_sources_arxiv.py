@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,10 +20,12 @@ import arxiv
 import pytest
 from fake_clock import FakeClock
 
+from enrich.errors import RunStopped
 from enrich.models import OutcomeStatus, SourceStatus
 from enrich.settings import Settings
 from enrich.sources.arxiv import ABSENT, MALFORMED, REJECTED, ArxivSource, normalize_arxiv_id
 from enrich.sources.cache import MetadataCache
+from enrich.sources.deadline import StopSignal
 from enrich.standin import Fault, StandIn, responses
 
 REAL = ["2401.04088", "2401.15947", "2210.15257", "1701.06538", "2204.07675"]
@@ -293,9 +296,12 @@ def test_trap_pace_kept_by_one_shared_client(settings: Settings, standin: StandI
         Fault.stall(1.5),
         Fault.drop(),
         Fault.empty_page(),
+        Fault.truncated_feed(),
         Fault.html(),
+        Fault.trickle(0.05),
+        Fault.rate_limit(retry_after="Fri, 02 Jan 2026 03:04:07 GMT"),
     ],
-    ids=lambda fault: f"{fault.kind}-{fault.status}",
+    ids=lambda fault: f"{fault.kind}-{fault.status}-{fault.retry_after}",
 )
 def test_each_fault_recovers_to_complete_data(
     settings: Settings, standin: StandIn, fault: Fault
@@ -326,9 +332,69 @@ def test_retry_after_beyond_the_budget_fails_without_waiting(
     result = source_for(settings, clock).fetch(REAL)
     assert result.health.failed == len(REAL)
     reasons = {o.reason for o in result.outcomes.values()}
-    assert reasons == {"rate limited by arXiv (HTTP 429)"}
+    assert reasons == {
+        "rate limited by arXiv (HTTP 429): it asks to wait 100 s, more than the 20 s left of "
+        "the retry budget"
+    }
     assert standin.count("arxiv") == 1
     assert sum(clock.slept) < 100
+
+
+def test_a_feed_cut_off_mid_entry_is_a_failed_attempt_never_not_found(
+    settings: Settings, standin: StandIn
+) -> None:
+    """The package's recovering parser reads a cut-off answer as a shorter feed, which would
+    turn every missing id into not_found; a strict parse makes it a failed attempt."""
+    standin.inject("arxiv", *[Fault.truncated_feed()] * 5)
+    result = source_for(point_at(settings, standin, max_attempts=2)).fetch(REAL)
+    assert {o.status for o in result.outcomes.values()} == {OutcomeStatus.FAILED}
+    assert {o.reason for o in result.outcomes.values()} == {
+        "arXiv's answer was cut off or is not well-formed XML"
+    }
+    assert result.health.status == SourceStatus.DOWN
+
+
+def test_retry_after_as_an_http_date_is_honoured(settings: Settings, standin: StandIn) -> None:
+    standin.inject("arxiv", Fault.rate_limit(retry_after="Fri, 02 Jan 2026 03:04:35 GMT"))
+    clock = FakeClock()
+    source = ArxivSource(
+        settings.model_copy(update={"retry_budget_seconds": 60}),
+        clock=clock,
+        sleep=clock.sleep,
+        now=lambda: dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
+    )
+    result = source.fetch(REAL)
+    assert result.health.ok == len(REAL)
+    assert clock.slept == [30.0]
+
+
+def test_a_server_that_drips_its_answer_is_cut_off_at_the_deadline(
+    settings: Settings, standin: StandIn
+) -> None:
+    standin.inject("arxiv", *[Fault.trickle(0.05)] * 3)
+    slow = point_at(settings, standin, request_timeout_seconds=0.4, max_attempts=2)
+    started = time.monotonic()
+    result = source_for(slow).fetch(REAL)
+    assert time.monotonic() - started < 3.0
+    assert {o.reason for o in result.outcomes.values()} == {
+        "timed out (no complete answer within 0.4 s)"
+    }
+
+
+def test_the_stop_signal_ends_a_stalled_request_and_a_long_wait_at_once(
+    settings: Settings, standin: StandIn
+) -> None:
+    patient = point_at(settings, standin, request_timeout_seconds=30, retry_budget_seconds=300)
+    for fault in (Fault.stall(20.0), Fault.rate_limit(retry_after=200.0)):
+        standin.reset()
+        standin.inject("arxiv", fault)
+        stop = StopSignal()
+        threading.Timer(0.3, stop.set).start()
+        started = time.monotonic()
+        with pytest.raises(RunStopped):
+            ArxivSource(patient, stop=stop).fetch(REAL)
+        assert time.monotonic() - started < 3.0, fault
+        assert standin.count("arxiv") == 1
 
 
 def test_client_error_is_not_retried(settings: Settings, standin: StandIn) -> None:
@@ -336,7 +402,7 @@ def test_client_error_is_not_retried(settings: Settings, standin: StandIn) -> No
     result = source_for(settings).fetch(REAL)
     assert {o.reason for o in result.outcomes.values()} == {"HTTP 404"}
     assert standin.count("arxiv") == 1
-    assert result.health.status == SourceStatus.DEGRADED
+    assert result.health.status == SourceStatus.DOWN  # it gave no usable answer at all
 
 
 def test_permanent_outage_fails_fast_and_marks_arxiv_down(settings: Settings, big: StandIn) -> None:
@@ -360,7 +426,9 @@ def test_permanent_stall_ends_within_a_bounded_time(settings: Settings, standin:
     started = time.monotonic()
     result = source_for(outage).fetch(REAL)
     assert time.monotonic() - started < 3.0
-    assert {o.reason for o in result.outcomes.values()} == {"timed out after 0.3 s"}
+    assert {o.reason for o in result.outcomes.values()} == {
+        "timed out (no complete answer within 0.3 s)"
+    }
 
 
 def test_connection_refused_is_a_failed_outcome(settings: Settings, tmp_path: Path) -> None:
@@ -401,6 +469,24 @@ def test_stale_cache_entries_are_refetched(settings: Settings, standin: StandIn)
     )
     assert standin.count("arxiv") == 1
     assert not result.outcomes["arxiv:2401.04088"].from_cache
+
+
+def test_a_cached_record_of_another_id_is_dropped_and_refetched(
+    settings: Settings, standin: StandIn
+) -> None:
+    source_for(settings).fetch(["2401.04088", "2210.15257"])
+    cache_dir = settings.cache_dir / "arxiv"
+    mixtral = cache_dir / "arxiv%3A2401.04088.json"
+    other = (cache_dir / "arxiv%3A2210.15257.json").read_text("utf-8")
+    # The entry's key is right, but the record inside is another paper's.
+    mixtral.write_text(
+        other.replace('"key": "arxiv:2210.15257"', '"key": "arxiv:2401.04088"'), "utf-8"
+    )
+    standin.reset()
+    result = source_for(settings).fetch(["2401.04088"])
+    record = result.outcomes["arxiv:2401.04088"].record
+    assert record is not None and record.title == "Mixtral of Experts"
+    assert standin.count("arxiv") == 1
 
 
 def test_unwritable_cache_does_not_cost_the_records(

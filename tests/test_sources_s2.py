@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import json
 import logging
 import math
+import random
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,8 +30,10 @@ from fake_clock import FakeClock
 from pydantic import SecretStr
 from semanticscholar import SemanticScholar
 
+from enrich.errors import RunStopped
 from enrich.models import OutcomeStatus, SourceStatus, TitleQuery
 from enrich.settings import Settings
+from enrich.sources.deadline import StopSignal
 from enrich.sources.s2 import BATCH_LIMIT, SemanticScholarSource, to_s2_id
 from enrich.standin import Fault, StandIn
 from enrich.standin.catalog import DATA_FILE, Catalog
@@ -42,6 +47,12 @@ MIXTRAL = "arxiv:2401.04088"
 MMOE_DOI = "doi:10.1145/3219819.3220007"
 SWITCH_NERF = "openreview:PQ2zoIZqvm"
 UNKNOWN_ARXIV = "arxiv:2312.99999"
+#: A batch answer item for MIXTRAL, as a mock transport serves it.
+MIXTRAL_ITEM = {
+    "paperId": "a" * 40,
+    "title": "Mixtral of Experts",
+    "externalIds": {"ArXiv": "2401.04088"},
+}
 
 
 @pytest.fixture
@@ -399,7 +410,7 @@ def test_trap_retry_after_as_an_http_date_is_honoured(
                 headers={"Retry-After": "Fri, 02 Jan 2026 03:04:35 GMT"},  # FIXED_NOW + 30 s
                 json={"message": "Too Many Requests"},
             ),
-            httpx.Response(200, json=[{"paperId": "a" * 40, "title": "Mixtral of Experts"}]),
+            httpx.Response(200, json=[MIXTRAL_ITEM]),
         ]
     )
     source = make_source(
@@ -552,11 +563,13 @@ def test_trap_asyncio_run_and_a_new_client_per_call__one_pooled_connection_even_
 
 FAULTS = {
     "429_retry_after": Fault.rate_limit(retry_after=2.0),
+    "429_no_retry_after": Fault.rate_limit(retry_after=None),
     "500": Fault.http(500),
     "502": Fault.http(502),
     "503": Fault.http(503),
     "504": Fault.http(504),
     "stall": Fault.stall(1.5),
+    "trickle": Fault.trickle(0.05),
     "drop": Fault.drop(),
     "html_200": Fault.html(),
     "malformed_json": Fault.malformed_json(),
@@ -605,7 +618,7 @@ def test_empty_200_answer_is_a_failure_that_is_retried_not_not_found(
         [
             httpx.Response(200, content=b""),
             httpx.Response(200, json={}),  # what the package returns on 503
-            httpx.Response(200, json=[{"paperId": "a" * 40, "title": "Mixtral of Experts"}]),
+            httpx.Response(200, json=[MIXTRAL_ITEM]),
         ]
     )
     source = make_source(transport=httpx.MockTransport(lambda request: next(answers)))
@@ -666,7 +679,7 @@ def test_a_400_that_blames_the_request_fails_the_batch_without_splitting_it(
         assert "Unrecognized or unsupported fields" in (outcome.reason or "")
 
 
-def test_a_misaligned_batch_answer_is_caught_by_the_external_ids_check(
+def test_a_batch_answer_out_of_order_is_matched_through_its_external_ids(
     make_source: Callable[..., SemanticScholarSource],
 ) -> None:
     def swapped(request: httpx.Request) -> httpx.Response:
@@ -681,9 +694,63 @@ def test_a_misaligned_batch_answer_is_caught_by_the_external_ids_check(
     result = make_source(transport=httpx.MockTransport(swapped)).fetch(
         ["arxiv:2401.00001", "arxiv:2401.00002"]
     )
-    for key, outcome in result.outcomes.items():
-        assert outcome.status is OutcomeStatus.FAILED
-        assert outcome.reason is not None and "different paper" in outcome.reason, key
+    titles = {
+        key: outcome.record.title for key, outcome in result.outcomes.items() if outcome.record
+    }
+    assert titles == {"arxiv:2401.00001": "A", "arxiv:2401.00002": "B"}
+
+
+def test_an_item_that_names_another_paper_fails_its_id_and_only_its_id(
+    make_source: Callable[..., SemanticScholarSource],
+) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200,
+            json=[
+                {"paperId": "a" * 40, "title": "A", "externalIds": {"ArXiv": "2401.00001"}},
+                {"paperId": "c" * 40, "title": "C", "externalIds": {"ArXiv": "2401.00003"}},
+            ],
+        )
+
+    result = make_source(transport=httpx.MockTransport(answer)).fetch(
+        ["arxiv:2401.00001", "arxiv:2401.00002"]
+    )
+    assert result.outcomes["arxiv:2401.00001"].status is OutcomeStatus.OK
+    wrong = result.outcomes["arxiv:2401.00002"]
+    assert wrong.status is OutcomeStatus.FAILED
+    assert (
+        wrong.reason
+        == "S2 answered a different paper for ARXIV:2401.00002 (its arxiv id is 2401.00003)"
+    )
+
+
+def test_items_without_external_ids_are_never_spread_over_the_ids_by_position(
+    standin: StandIn, make_source: Callable[..., SemanticScholarSource]
+) -> None:
+    """One anonymous paper repeated over the whole answer (a misbehaving S2): nothing can be
+    matched, so the attempt fails and is retried; the next, normal answer is used."""
+    standin.inject("s2", Fault.unidentified())
+    ids = [MIXTRAL, MMOE_DOI, "acl:2024.acl-long.70"]
+    result = make_source().fetch(ids)
+    records = [result.outcomes[key].record for key in ids]
+    assert all(record is not None for record in records)
+    assert len({record.paper_id for record in records if record is not None}) == 3
+    assert [logged.fault for logged in standin.requests] == ["unidentified", None]
+    assert result.health.retries == 1 and result.health.status is SourceStatus.UP
+
+
+def test_a_shuffled_stand_in_answer_still_gives_each_id_its_own_paper(
+    standin: StandIn, make_source: Callable[..., SemanticScholarSource]
+) -> None:
+    standin.inject("s2", Fault.shuffled())
+    ids = [MIXTRAL, MMOE_DOI, "acl:2024.acl-long.70"]
+    result = make_source().fetch(ids)
+    for key in ids:
+        record = result.outcomes[key].record
+        assert record is not None
+        served = standin.catalog.s2_lookup(to_s2_id(key))
+        assert served is not None and record.paper_id == served.s2["paperId"], key
+    assert standin.count("s2") == 1
 
 
 def test_an_unusable_record_fails_only_its_own_id(
@@ -693,8 +760,18 @@ def test_an_unusable_record_fails_only_its_own_id(
         return httpx.Response(
             200,
             json=[
-                {"paperId": "a" * 40, "title": "A", "publicationDate": "not a date"},
-                {"paperId": "b" * 40, "title": "B", "openAccessPdf": {"url": ""}},
+                {
+                    "paperId": "a" * 40,
+                    "title": "A",
+                    "publicationDate": "not a date",
+                    "externalIds": {"ArXiv": "2401.00001"},
+                },
+                {
+                    "paperId": "b" * 40,
+                    "title": "B",
+                    "openAccessPdf": {"url": ""},
+                    "externalIds": {"ArXiv": "2401.00002"},
+                },
             ],
         )
 
@@ -723,6 +800,176 @@ def test_unauthorized_is_a_failure_with_a_hint_and_is_not_retried(
     assert outcome.reason is not None and "403" in outcome.reason and "key" in outcome.reason
     assert len(calls) == 1
     assert SECRET_KEY not in outcome.reason
+
+
+# --------------------------------------------------------------------------- rate-limit bursts
+
+
+def request_starts(clock: FakeClock) -> tuple[list[float], Callable[[], None]]:
+    """A ``before_start`` hook recording the fake time at which each request starts."""
+    starts: list[float] = []
+    return starts, lambda: starts.append(clock.now)
+
+
+def test_seven_429s_without_retry_after_back_off_within_the_budget_and_end_ok(
+    standin: StandIn, keyed_settings: Settings, clock: FakeClock
+) -> None:
+    """Real S2 429s carry no Retry-After (API_NOTES.md): a burst of seven is waited out with
+    exponential back-off, the pace holds between every two requests, and nothing is lost."""
+    standin.inject("s2", *[Fault.rate_limit(retry_after=None)] * 7)
+    starts, hook = request_starts(clock)
+    settings = keyed_settings.model_copy(
+        update={"s2_pace_seconds": 1.0, "max_attempts": 3, "retry_budget_seconds": 180.0}
+    )
+    with SemanticScholarSource(
+        settings,
+        clock=clock,
+        sleep=clock.sleep,
+        rng=random.Random(7),
+        before_start=hook,
+        now=lambda: FIXED_NOW,
+    ) as source:
+        result = source.fetch([MIXTRAL, MMOE_DOI])
+
+    assert all(o.status is OutcomeStatus.OK for o in result.outcomes.values())
+    assert [logged.status for logged in standin.requests] == [429] * 7 + [200]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
+    assert len(gaps) == 7 and min(gaps) >= 1.0  # the pace was never broken
+    # Exponential windows of 1, 2, 4, ... 60 s, at least half of each waited; all within 180 s.
+    for number, gap in enumerate(gaps, start=1):
+        window = min(60.0, 2.0 ** (number - 1))
+        assert max(1.0, window / 2) <= gap <= max(window, 1.0), (number, gap)
+    assert 60 <= starts[-1] - starts[0] <= settings.retry_budget_seconds
+    health = result.health
+    assert (health.status, health.retries, health.failures) == (SourceStatus.UP, 7, 0)
+
+
+def test_a_429_burst_longer_than_the_budget_fails_the_request_as_rate_limited(
+    standin: StandIn, make_source: Callable[..., SemanticScholarSource], clock: FakeClock
+) -> None:
+    standin.inject("s2", *[Fault.rate_limit(retry_after=None)] * 100)
+    started = clock.now
+    result = make_source(retry_budget_seconds=30).fetch([MIXTRAL])
+    outcome = result.outcomes[MIXTRAL]
+    assert outcome.status is OutcomeStatus.FAILED
+    assert outcome.reason == "S2 rate limit (HTTP 429)"
+    assert clock.now - started <= 30
+    assert standin.count("s2") > 5  # bounded by the budget, not by max_attempts (5)
+
+
+def test_a_retry_after_date_beyond_the_budget_fails_at_once_and_says_why(
+    make_source: Callable[..., SemanticScholarSource], clock: FakeClock
+) -> None:
+    tomorrow = "Sat, 03 Jan 2026 03:04:05 GMT"  # FIXED_NOW + 1 day
+    calls: list[httpx.Request] = []
+
+    def limited(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(429, headers={"Retry-After": tomorrow}, json={"code": "429"})
+
+    result = make_source(transport=httpx.MockTransport(limited)).fetch([MIXTRAL])
+    reason = result.outcomes[MIXTRAL].reason or ""
+    assert reason.startswith("S2 rate limit (HTTP 429): it asks to wait 86400 s, more than the")
+    assert len(calls) == 1 and sum(clock.slept) == 0
+
+
+def test_an_empty_title_match_answer_means_no_match_without_a_retry(
+    make_source: Callable[..., SemanticScholarSource],
+) -> None:
+    calls: list[httpx.Request] = []
+
+    def empty(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(200, json={"data": []})
+
+    result = make_source(transport=httpx.MockTransport(empty)).match_titles(
+        [TitleQuery(key="t", title="A Paper Nobody Wrote")]
+    )
+    outcome = result.outcomes["t"]
+    assert (outcome.status, outcome.reason) == (OutcomeStatus.NOT_FOUND, "S2 has no title match")
+    assert len(calls) == 1 and result.health.status is SourceStatus.UP
+
+
+# --------------------------------------------------------------------------- poison ids
+
+
+def test_an_id_that_makes_s2_answer_500_is_isolated_and_the_others_enriched(
+    standin: StandIn, make_source: Callable[..., SemanticScholarSource]
+) -> None:
+    ids = [MIXTRAL, MMOE_DOI, "arxiv:1701.06538", "acl:2024.acl-long.70", UNKNOWN_ARXIV]
+    standin.poison("ARXIV:1701.06538")
+    source = make_source(max_attempts=2)
+    result = source.fetch(ids)
+
+    poisoned = result.outcomes["arxiv:1701.06538"]
+    assert poisoned.status is OutcomeStatus.FAILED
+    assert poisoned.reason == "S2 answers HTTP 500 whenever this id is asked"
+    assert [result.outcomes[key].status for key in (MIXTRAL, MMOE_DOI, "acl:2024.acl-long.70")] == [
+        OutcomeStatus.OK
+    ] * 3
+    assert result.outcomes[UNKNOWN_ARXIV].status is OutcomeStatus.NOT_FOUND
+    # The batch twice, then halves (5 -> 2 + 3 -> ... ): a few requests, not one per id.
+    assert standin.count("s2") <= 10
+    assert source.health.status is SourceStatus.DEGRADED  # one id could not be looked up
+    assert not source._breaker.is_open
+
+
+def test_a_service_answering_500_to_everything_fails_the_batch_after_a_few_splits(
+    standin: StandIn, make_source: Callable[..., SemanticScholarSource]
+) -> None:
+    standin.inject("s2", *[Fault.http(500)] * 100)
+    ids = [f"arxiv:2401.0{n:04d}" for n in range(1, 41)]
+    result = make_source(max_attempts=2).fetch(ids)
+    assert all(o.status is OutcomeStatus.FAILED for o in result.outcomes.values())
+    assert "every part of a batch of 40 ids" in (result.outcomes[ids[0]].reason or "")
+    assert standin.count("s2") <= 2 + 2 * (2 + 4)
+    assert result.health.failures == 1
+
+
+# --------------------------------------------------------------------------- deadlines, stopping
+
+
+def test_a_server_that_drips_its_answer_is_cut_off_at_the_request_deadline(
+    standin: StandIn, keyed_settings: Settings
+) -> None:
+    """Every read gets a byte well within the timeout, so only a total deadline ends it."""
+    standin.inject("s2", Fault.trickle(0.05), Fault.trickle(0.05))
+    settings = keyed_settings.model_copy(update={"request_timeout_seconds": 0.4, "max_attempts": 2})
+    started = time.monotonic()
+    with SemanticScholarSource(settings, sleep=lambda s: None) as source:
+        result = source.fetch([MIXTRAL])
+    elapsed = time.monotonic() - started
+    outcome = result.outcomes[MIXTRAL]
+    assert outcome.status is OutcomeStatus.FAILED
+    assert outcome.reason == "S2 request timed out (no complete answer within 0.4 s)"
+    assert elapsed < 2.0
+
+
+def test_the_stop_signal_ends_a_pending_request_and_a_back_off_wait_at_once(
+    standin: StandIn, keyed_settings: Settings
+) -> None:
+    standin.inject("s2", Fault.stall(20.0))
+    stop = StopSignal()
+    settings = keyed_settings.model_copy(
+        update={"request_timeout_seconds": 30.0, "retry_budget_seconds": 180.0}
+    )
+    timer = threading.Timer(0.3, stop.set)
+    started = time.monotonic()
+    timer.start()
+    with SemanticScholarSource(settings, stop=stop) as source, pytest.raises(RunStopped):
+        source.fetch([MIXTRAL])
+    assert time.monotonic() - started < 2.0
+
+    standin.reset()
+    standin.inject("s2", Fault.rate_limit(retry_after=100.0))  # a long wait, within the budget
+    stop = StopSignal()
+    timer = threading.Timer(0.3, stop.set)
+    started = time.monotonic()
+    timer.start()
+    with SemanticScholarSource(settings, stop=stop) as source, pytest.raises(RunStopped):
+        source.match_titles([TitleQuery(key="t", title="Mixtral of Experts")])
+    assert time.monotonic() - started < 2.0
+    assert standin.count("s2") == 1
 
 
 # --------------------------------------------------------------------------- outages and pace

@@ -230,13 +230,22 @@ def test_s2_single_paper_by_url_and_404(standin: StandIn) -> None:
 # --------------------------------------------------------------------------- pace, faults, log
 
 
-def test_too_fast_requests_get_429_with_retry_after(standin: StandIn) -> None:
+def test_too_fast_requests_get_429_without_retry_after_from_s2_and_with_it_from_arxiv(
+    standin: StandIn,
+) -> None:
     standin.set_pace("s2", 5.0)
+    standin.set_pace("arxiv", 5.0)
     assert batch(standin, ["ARXIV:2401.04088"]).status_code == 200
     refused = batch(standin, ["ARXIV:2401.04088"])
     assert refused.status_code == 429
-    assert refused.headers["retry-after"] == "5"
-    assert standin.pace_violations == {"s2": 1}
+    # As real S2 answers (API_NOTES.md): no Retry-After, an AWS error type.
+    assert "retry-after" not in refused.headers
+    assert refused.headers["x-amzn-errortype"] == "TooManyRequestsException"
+    assert refused.json()["code"] == "429"
+    assert feed(standin, id_list="2401.04088")[0] == 200
+    arxiv_refused = httpx.get(standin.arxiv_url, params={"id_list": "2401.04088"})
+    assert (arxiv_refused.status_code, arxiv_refused.headers["retry-after"]) == (429, "5")
+    assert standin.pace_violations == {"s2": 1, "arxiv": 1}
     standin.reset()
     assert standin.pace_violations == {}
 
@@ -284,6 +293,64 @@ def test_drop_and_stall_faults_break_the_exchange(standin: StandIn) -> None:
         httpx.post(f"{standin.s2_url}{BATCH}", json={"ids": ["ARXIV:2401.04088"]}, timeout=0.2)
     assert time.monotonic() - started < 0.9
     assert [r.fault for r in standin.requests] == ["drop", "stall"]
+
+
+def test_rate_limit_faults_carry_seconds_a_date_or_no_retry_after(standin: StandIn) -> None:
+    date = "Fri, 02 Jan 2026 03:04:35 GMT"
+    standin.inject("s2", Fault.rate_limit(retry_after=None), Fault.rate_limit(retry_after=date))
+    standin.inject("arxiv", Fault.rate_limit(retry_after=3.0))
+    bare, dated = batch(standin, ["ARXIV:2401.04088"]), batch(standin, ["ARXIV:2401.04088"])
+    assert (bare.status_code, dated.status_code) == (429, 429)
+    assert "retry-after" not in bare.headers and dated.headers["retry-after"] == date
+    assert httpx.get(standin.arxiv_url, params={"id_list": "1"}).headers["retry-after"] == "3"
+
+
+def test_trickle_sends_the_normal_answer_one_byte_at_a_time(standin: StandIn) -> None:
+    expected = batch(standin, ["ARXIV:2401.04088"]).content
+    standin.inject("s2", Fault.trickle(0.001))
+    started = time.monotonic()
+    with httpx.stream(
+        "POST",
+        f"{standin.s2_url}{BATCH}",
+        params={"fields": "title,externalIds"},
+        json={"ids": ["ARXIV:2401.04088"]},
+        timeout=1.0,
+    ) as response:
+        chunks = list(response.iter_raw())
+    assert b"".join(chunks) == expected
+    assert len(chunks) > 10  # it really arrived in pieces
+    assert time.monotonic() - started >= 0.001 * len(expected)
+    with pytest.raises(ValueError, match="positive"):
+        Fault.trickle(0)
+
+
+def test_truncated_feed_is_a_complete_http_answer_cut_inside_an_entry(standin: StandIn) -> None:
+    standin.inject("arxiv", Fault.truncated_feed())
+    response = httpx.get(standin.arxiv_url, params={"id_list": "2401.04088,2312.07987"})
+    assert response.status_code == 200
+    assert int(response.headers["content-length"]) == len(response.content)
+    assert b"<entry>" in response.content and b"</feed>" not in response.content
+    with pytest.raises(ElementTree.ParseError):
+        ElementTree.fromstring(response.content)
+
+
+def test_s2_poison_ids_make_every_batch_naming_them_answer_500(standin: StandIn) -> None:
+    standin.poison("ARXIV:1701.06538")
+    assert batch(standin, ["ARXIV:2401.04088", "ARXIV:1701.06538"]).status_code == 500
+    assert batch(standin, ["ARXIV:1701.06538"]).status_code == 500
+    assert batch(standin, ["ARXIV:2401.04088"]).status_code == 200
+    standin.reset()
+    assert batch(standin, ["ARXIV:1701.06538"]).status_code == 200
+
+
+def test_shuffled_and_unidentified_batch_answers(standin: StandIn) -> None:
+    ids = ["ARXIV:2401.04088", "ARXIV:1701.06538", "ARXIV:2412.99999"]
+    normal = batch(standin, ids).json()
+    standin.inject("s2", Fault.shuffled(), Fault.unidentified())
+    assert batch(standin, ids).json() == normal[::-1]
+    anonymous = batch(standin, ids).json()
+    assert len(anonymous) == 3 and all("externalIds" not in item for item in anonymous)
+    assert {item["paperId"] for item in anonymous} == {normal[0]["paperId"]}
 
 
 def test_fault_for_the_wrong_service_is_refused(standin: StandIn) -> None:

@@ -132,7 +132,8 @@ def load_lists_file(path: Path) -> list[ListSpec]:
         parsed = ListsFile.model_validate(raw)
     except ValidationError as error:
         problems = "; ".join(
-            f"{'.'.join(str(part) for part in issue['loc']) or 'file'}: {issue['msg']}"
+            f"{'.'.join(str(part) for part in issue['loc']) or 'file'}: "
+            f"{str(issue['msg']).removeprefix('Value error, ')}"
             for issue in error.errors()
         )
         raise InputError(f"lists file {path} is invalid: {problems}") from None
@@ -170,6 +171,10 @@ def resolve_list_specs(
     by_source = {spec.source: spec for spec in configured}
     specs: list[ListSpec] = []
     for source in dict.fromkeys(source.strip() for source in sources):
+        if not source:
+            raise InputError(
+                "an empty list source was given: name a file, an http(s) URL or github:OWNER/REPO"
+            )
         specs.append(by_source.get(source) or ListSpec(source=source))
     return require_distinct_slugs(specs)
 

@@ -1,13 +1,16 @@
 """Reading a list's text from a file, an http(s) URL or a ``github:OWNER/REPO[@REF][:PATH]`` spec.
 
-Every way a source can be unusable (missing, a directory, binary, not UTF-8, empty, too large,
-unreachable, HTTP error, malformed spec) raises :class:`enrich.errors.InputError` whose message
-names the source and the problem in one line. The size limit is checked before the whole text
-is read (file size from ``stat``, ``Content-Length``, then bytes as they stream in).
+Every way a source can be unusable (missing, a directory, binary, UTF-16 or UTF-32, not UTF-8,
+empty, too large, unreachable, HTTP error, malformed spec, unsupported URL scheme) raises
+:class:`enrich.errors.InputError` whose message names the source and the problem in one line.
+The size limit is checked before the whole text is read (file size from ``stat``,
+``Content-Length``, then bytes as they stream in). :func:`check_readable` finds the sources
+that can never be read without touching the network, so a run can refuse them before it starts.
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 from pathlib import Path
@@ -224,13 +227,68 @@ def _fetch(source: str, url: str, settings: Settings, client: httpx.Client | Non
     return b"".join(chunks)
 
 
+#: Byte-order marks of encodings other than UTF-8 (UTF-32 first: its LE mark starts like UTF-16's).
+_OTHER_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+def _utf16_without_bom(head: bytes) -> bool:
+    """Mostly-ASCII text in UTF-16 has a NUL at nearly every other byte, and few elsewhere."""
+    even, odd = head[0::2], head[1::2]
+    if len(odd) < 8:
+        return False
+    nul_even, nul_odd = even.count(0) / len(even), odd.count(0) / len(odd)
+    return max(nul_even, nul_odd) >= 0.7 and min(nul_even, nul_odd) <= 0.1
+
+
+def check_readable(source: str, settings: Settings) -> None:
+    """Raise :class:`InputError` when ``source`` can never be read, without any request.
+
+    A local file is read and decoded in full (missing, binary, UTF-16, not UTF-8, empty, over
+    the size limit); a ``github:`` spec must be well-formed; a URL must be http(s) with a host.
+    Whether a URL or a ``github:`` source answers is left to the run (it retries, and may fall
+    back to a bundled copy).
+    """
+    text = source.strip()
+    if not text:
+        raise InputError("empty source: give a file path, an http(s) URL or github:OWNER/REPO")
+    if text.startswith("github:"):
+        parse_github_spec(text)
+    elif re.match(r"^https?://", text, re.IGNORECASE):
+        if not urlsplit(text).hostname:
+            raise InputError(f"{source}: not a valid URL (no host)")
+    elif re.match(r"^[a-z][a-z0-9+.-]*://", text, re.IGNORECASE):
+        raise InputError(f"{source}: unsupported URL scheme (only http and https are read)")
+    else:
+        read_list(source, settings)
+
+
 def _decode(source: str, data: bytes) -> str:
-    if b"\x00" in data[:_BINARY_SNIFF_BYTES]:
-        raise InputError(f"{source}: looks like a binary file, not a markdown list")
+    for bom, encoding in _OTHER_BOMS:
+        if data.startswith(bom):
+            raise InputError(
+                f"{source}: is {encoding} text; lists are read as UTF-8 (save it as UTF-8)",
+                permanent=True,
+            )
+    head = data[:_BINARY_SNIFF_BYTES]
+    if b"\x00" in head:
+        if _utf16_without_bom(head[: len(head) - len(head) % 2]):
+            raise InputError(
+                f"{source}: looks like UTF-16 text (without a byte-order mark); lists are read "
+                "as UTF-8 (save it as UTF-8)",
+                permanent=True,
+            )
+        raise InputError(f"{source}: looks like a binary file, not a markdown list", permanent=True)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{source}: not valid UTF-8 (bad byte at offset {exc.start})") from None
+        raise InputError(
+            f"{source}: not valid UTF-8 (bad byte at offset {exc.start})", permanent=True
+        ) from None
     if not text.strip():
         raise InputError(f"{source}: is empty")
     return text

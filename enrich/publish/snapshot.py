@@ -9,14 +9,24 @@ Layout of an output directory::
     <out>/.lock                 held while a run writes (see :func:`output_lock`)
 
 Crash safety: a snapshot is written under ``snapshots/.<run-id>.partial/`` and renamed into place
-only when complete; ``history.csv`` is rewritten to a temporary file and renamed; ``latest`` is
-switched by renaming a new symlink over the old one, which POSIX ``rename(2)`` makes atomic.
-A process killed at any moment therefore leaves ``latest`` pointing at a complete snapshot (the
-previous one, or the new one). Leftovers of an interrupted write are removed by the next write.
+only when complete (the commit point); then ``latest`` is switched by renaming a new symlink over
+the old one, which POSIX ``rename(2)`` makes atomic; then ``history.csv`` is rewritten to a
+temporary file and renamed. A process killed at any moment therefore leaves ``latest`` pointing
+at a complete snapshot (the previous one, or the new one), and
+:func:`enrich.publish.recovery.recover_output`, run under the lock at the start of the next run,
+finishes what was interrupted: it removes leftovers
+(partial snapshots, temporary files), points ``latest`` at a snapshot that was committed but
+not yet linked, and rebuilds the history rows of ``latest`` when they are missing. A failed
+write removes what it wrote, so the disk space is given back at once.
+
+A snapshot of a run that read no list (:func:`replaces_latest` is false) is written beside the
+others, marked failed, but never becomes ``latest`` and adds no history: the next good run
+compares with the last good snapshot.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -85,8 +95,10 @@ __all__ = [
     "load_latest",
     "load_snapshot",
     "output_lock",
+    "replaces_latest",
     "write_snapshot",
 ]
+
 
 #: Run ids and list slugs become file names: keep them to a safe alphabet.
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -95,9 +107,11 @@ _LATEST_LINK_TMP = "latest.tmp"
 _HISTORY_TMP = "history.csv.tmp"
 
 #: Called after each step of :func:`write_snapshot` with the step's name (a file's path relative
-#: to the snapshot directory, then "snapshot", "history.csv", "latest"). Tests use it to observe
+#: to the snapshot directory, then "snapshot", "latest", "history.csv"). Tests use it to observe
 #: or interrupt a write; it must not modify the output directory.
 WriteHook = Callable[[str], None]
+#: How the lock message tells a user to wait for another run instead of failing.
+LOCK_TIMEOUT_HINT = "--lock-timeout SECONDS (flow parameter lock_timeout_seconds)"
 
 
 class RunInput(Model):
@@ -290,13 +304,21 @@ def output_lock(out_dir: Path, timeout: float = 0.0) -> Iterator[None]:
     while :func:`write_snapshot` takes it again in the same thread; other threads and
     processes are kept out. The OS releases it when the holder dies, even by SIGKILL.
     Raises :class:`OutputError` when another run holds it past ``timeout``, or when
-    ``out_dir`` cannot be created.
+    ``out_dir`` or its lock file cannot be created.
     """
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create the output directory {out_dir}: {exc}") from exc
     lock_path = out_dir / ".lock"
+    try:
+        # filelock would retry an unwritable lock file until its timeout and then report the
+        # directory as locked by another run: check that the file can be opened at all.
+        os.close(os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644))
+    except OSError as exc:
+        raise OutputError(
+            f"cannot lock the output directory {out_dir}: {exc.strerror or exc}"
+        ) from None
     # One lock object per path in the process (is_singleton), reentrant per thread: another
     # thread is another run and is kept out like another process. The timeout goes to
     # acquire(), since a singleton must always be constructed with the same arguments.
@@ -306,12 +328,18 @@ def output_lock(out_dir: Path, timeout: float = 0.0) -> Iterator[None]:
     except filelock.Timeout:
         raise OutputError(
             f"output directory {out_dir} is locked by another run (lock file {lock_path}); "
-            "wait for it to finish, or give a lock timeout to wait for it"
+            f"wait for it to finish, or let this run wait for it with {LOCK_TIMEOUT_HINT}"
         ) from None
     try:
         yield
     finally:
         lock.release()
+
+
+def replaces_latest(manifest: Manifest) -> bool:
+    """Whether a snapshot may become ``latest``: only a run that read at least one list. A run
+    that read none would make the next run report every entry as added, with no deltas."""
+    return manifest.counts.lists > 0
 
 
 def write_snapshot(
@@ -321,14 +349,15 @@ def write_snapshot(
     lock_timeout: float = 0.0,
     on_write: WriteHook | None = None,
 ) -> Path:
-    """Write ``snapshot`` to ``<out_dir>/snapshots/<run-id>/``, append ``history.csv`` and point
-    ``latest`` at it atomically. Returns the snapshot directory.
+    """Write ``snapshot`` to ``<out_dir>/snapshots/<run-id>/``, point ``latest`` at it
+    atomically and add its rows to ``history.csv``. Returns the snapshot directory.
 
-    Raises :class:`OutputError` when the directory is locked by another run (after
+    A snapshot that may not replace latest (:func:`replaces_latest`) is only written to its
+    directory. Raises :class:`OutputError` when the directory is locked by another run (after
     ``lock_timeout`` seconds), when the run id or a list slug is not a safe file name, when a
     snapshot of that run id exists, when ``latest`` is no longer the snapshot ``snapshot`` was
     compared with (``manifest.previous_run_id``: another run wrote meanwhile), or on any file
-    system error.
+    system error; what the failed write had written is removed.
     """
     run_id = snapshot.manifest.run_id
     _require_safe_name(run_id, "run id")
@@ -336,31 +365,48 @@ def write_snapshot(
         _require_safe_name(slug, "list slug")
     hook = on_write or (lambda step: None)
     with output_lock(out_dir, lock_timeout):
+        snapshots = out_dir / "snapshots"
+        partial = snapshots / f".{run_id}{_PARTIAL_SUFFIX}"
         try:
-            snapshots = out_dir / "snapshots"
             snapshots.mkdir(exist_ok=True)
             _remove_leftovers(out_dir)
             final = snapshots / run_id
             if final.exists():
                 raise OutputError(f"snapshot {final} already exists; run ids must be unique")
             _require_unchanged_latest(out_dir, snapshot.manifest.previous_run_id)
+            publish = replaces_latest(snapshot.manifest)
             # history.csv is checked before anything is written: an unusable one (OutputError)
             # must not leave a snapshot directory that latest never points at.
             history = out_dir / "history.csv"
             existing = history.read_text(encoding="utf-8") if history.exists() else ""
+            # The report draws this run's counts too, also for a run kept beside latest; only a
+            # run that replaces latest writes its rows to history.csv.
             history_text = updated_history(existing, snapshot)
-            partial = snapshots / f".{run_id}{_PARTIAL_SUFFIX}"
             _write_files(snapshot, partial, hook, history_text)
             os.rename(partial, final)
             _fsync_dir(snapshots)
             hook("snapshot")
-            _write_atomic(history, history_text)
-            hook("history.csv")
-            _point_latest(out_dir, final)
-            hook("latest")
-        except OSError as exc:
-            raise OutputError(f"cannot write the snapshot to {out_dir}: {exc}") from exc
+            if publish:
+                _point_latest(out_dir, final)
+                hook("latest")
+                _write_atomic(history, history_text)
+                hook("history.csv")
+        except BaseException as exc:
+            # Give the space back now (a full disk is a likely cause); a snapshot renamed into
+            # place is complete and stays (the next run links it if latest was not switched).
+            _discard(partial, out_dir)
+            if isinstance(exc, OSError):
+                raise OutputError(f"cannot write the snapshot to {out_dir}: {exc}") from exc
+            raise
     return final
+
+
+def _discard(partial: Path, out_dir: Path) -> None:
+    """Remove what a failed write left (never raises: the original error matters more)."""
+    shutil.rmtree(partial, ignore_errors=True)
+    for temporary in (out_dir / _LATEST_LINK_TMP, out_dir / _HISTORY_TMP):
+        with contextlib.suppress(OSError):
+            temporary.unlink()
 
 
 def _latest_run_id(out_dir: Path) -> str | None:
@@ -390,13 +436,18 @@ def _require_safe_name(name: str, what: str) -> None:
         )
 
 
-def _remove_leftovers(out_dir: Path) -> None:
-    """Remove what an interrupted write left: partial snapshot dirs, temporary files and links."""
+def _remove_leftovers(out_dir: Path) -> int:
+    """Remove what an interrupted write left: partial snapshot dirs, temporary files and links.
+    Returns how many were removed."""
+    removed = 0
     for partial in (out_dir / "snapshots").glob(f".*{_PARTIAL_SUFFIX}"):
         shutil.rmtree(partial)
+        removed += 1
     for temporary in (out_dir / _LATEST_LINK_TMP, out_dir / _HISTORY_TMP):
         if temporary.is_symlink() or temporary.exists():
             temporary.unlink()
+            removed += 1
+    return removed
 
 
 def _write_files(snapshot: Snapshot, directory: Path, hook: WriteHook, history_csv: str) -> None:

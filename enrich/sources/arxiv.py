@@ -22,9 +22,16 @@ https://info.arxiv.org/help/api/user-manual.html):
 * unknown ids are absent, and arXiv sometimes answers an empty page with status 200: an id
   missing from an answer is asked once more before it is called ``not_found``;
 * the package has no timeout and retries with a fixed delay: its own retries and delay are
-  turned off, its ``requests`` session gets a timeout, and pacing (arXiv asks for one request
-  every 3 s, https://info.arxiv.org/help/api/tou.html) and retries (tenacity, bounded by
-  ``max_attempts`` and ``retry_budget_seconds``, honouring ``Retry-After``) are ours.
+  turned off, each attempt gets a total deadline (connect to last byte, the request timeout or
+  what is left of the retry budget; a server that drips its answer is cut off), and pacing
+  (arXiv asks for one request every 3 s, https://info.arxiv.org/help/api/tou.html) and retries
+  (tenacity, bounded by ``max_attempts`` and ``retry_budget_seconds``, honouring
+  ``Retry-After`` given in seconds or as an HTTP date) are ours; a ``Retry-After`` longer than
+  what is left of the budget fails the request at once;
+* the package parses with lxml's ``recover=True``: an answer cut off mid-entry (inside a
+  complete HTTP response) parses as a shorter feed, which would turn the missing ids into
+  "not found". Each answer is therefore parsed strictly first; one that is not well-formed is
+  a failed attempt.
 """
 
 from __future__ import annotations
@@ -33,9 +40,11 @@ import dataclasses
 import datetime as dt
 import logging
 import re
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
+from xml.etree import ElementTree
 
 import arxiv
 import requests
@@ -55,7 +64,15 @@ from enrich.models import (
 )
 from enrich.settings import Settings
 from enrich.sources.cache import MetadataCache, utc_now
-from enrich.sources.pacing import BeforeStart, CircuitBreaker, Clock, Pacer, Sleep
+from enrich.sources.deadline import Deadline, DeadlineExceeded, StopSignal, run_with_deadline
+from enrich.sources.pacing import (
+    BeforeStart,
+    CircuitBreaker,
+    Clock,
+    Pacer,
+    Sleep,
+    retry_after_seconds,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +91,8 @@ _VERSION = re.compile(r"v[1-9]\d*$")
 _PREFIX = re.compile(r"^arxiv:", re.IGNORECASE)
 # The Atom default namespace on <feed>: without it the package silently finds no entries.
 _ATOM_FEED = re.compile(rb"<feed\b[^>]*\bxmlns=[\"']http://www\.w3\.org/2005/Atom[\"']")
+#: Bytes read per chunk of an answer (the deadline is checked between chunks).
+_CHUNK_BYTES = 64 * 1024
 
 
 def normalize_arxiv_id(raw: str) -> str | None:
@@ -91,26 +110,50 @@ def normalize_arxiv_id(raw: str) -> str | None:
 
 
 class _TimeoutSession(requests.Session):
-    """A session with a default timeout that remembers the last response it received.
+    """A session with a default timeout and a total deadline, remembering the last response.
 
     ``arxiv.Client`` calls ``self._session.get(url, headers=...)`` with no timeout (arxiv 4.0.2,
-    ``Client.__try_parse_feed``), so the default is applied here. The last response gives us
-    what the package's ``HTTPError`` drops: headers (``Retry-After``) and the raw body.
+    ``Client.__try_parse_feed``), so the default is applied here, per read. The body is read in
+    chunks, and reading stops once the :class:`Deadline` of the current attempt has passed.
+    The last response gives us what the package's ``HTTPError`` drops: headers
+    (``Retry-After``) and the raw body. Deadline and last response are per thread: each attempt
+    runs on its own helper thread, and an abandoned one must not disturb the next.
     """
 
     def __init__(self, timeout: float) -> None:
         super().__init__()
         self.default_timeout = timeout
-        self.last_response: requests.Response | None = None
+        self._local = threading.local()
+
+    @property
+    def last_response(self) -> requests.Response | None:
+        return getattr(self._local, "response", None)
+
+    def use_deadline(self, deadline: Deadline | None) -> None:
+        """Apply ``deadline`` to the requests of the calling thread."""
+        self._local.deadline = deadline
+        self._local.response = None
 
     def request(
         self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
     ) -> requests.Response:
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.default_timeout
-        self.last_response = None
+        kwargs["stream"] = True
+        self._local.response = None
         response = super().request(method, url, *args, **kwargs)
-        self.last_response = response
+        deadline: Deadline | None = getattr(self._local, "deadline", None)
+        chunks = []
+        try:
+            for chunk in response.iter_content(_CHUNK_BYTES):
+                if deadline is not None and deadline.expired:
+                    raise requests.Timeout(f"no complete answer within {deadline.seconds:g} s")
+                chunks.append(chunk)
+        finally:
+            response.close()
+        # What `response.content` would have read at once (requests 2.x keeps it here).
+        response._content = b"".join(chunks)
+        self._local.response = response
         return response
 
 
@@ -123,6 +166,7 @@ class _Counters:
     requests: int = 0
     retries: int = 0
     failures: int = 0
+    answered: int = 0  # logical requests that got a usable answer (400 included)
     cache_hits: int = 0
     last_error: str | None = None
 
@@ -130,20 +174,9 @@ class _Counters:
         self.requests += other.requests
         self.retries += other.retries
         self.failures += other.failures
+        self.answered += other.answered
         self.cache_hits += other.cache_hits
         self.last_error = other.last_error or self.last_error
-
-
-def _retry_after(response: requests.Response | None) -> float | None:
-    """Seconds from a ``Retry-After`` header given in seconds (HTTP dates are ignored)."""
-    if response is None:
-        return None
-    value = response.headers.get("Retry-After")
-    try:
-        seconds = float(value) if value is not None else None
-    except ValueError:
-        return None
-    return seconds if seconds is not None and seconds >= 0 else None
 
 
 def _is_transient(error: BaseException) -> bool:
@@ -162,9 +195,11 @@ class ArxivSource:
 
     ``cache`` defaults to ``MetadataCache(settings.cache_dir / "arxiv",
     settings.arxiv_cache_ttl_days)``; a ttl of 0 disables it. ``clock`` and ``sleep`` drive
-    pacing and retry waits (inject fakes in tests). ``before_start`` is passed to the
+    pacing and retry waits (inject fakes in tests; ``sleep`` defaults to one that ``stop``
+    interrupts). ``now`` reads HTTP-date ``Retry-After`` s. ``before_start`` is passed to the
     :class:`Pacer` (called before each request, e.g. a rate limit shared by all workers).
-    :attr:`health` accumulates over all calls.
+    ``stop``, once set, ends every wait and pending request with
+    :class:`enrich.errors.RunStopped`. :attr:`health` accumulates over all calls.
     """
 
     def __init__(
@@ -173,17 +208,22 @@ class ArxivSource:
         *,
         cache: MetadataCache | None = None,
         clock: Clock = time.monotonic,
-        sleep: Sleep = time.sleep,
+        sleep: Sleep | None = None,
+        now: Callable[[], dt.datetime] = utc_now,
         before_start: BeforeStart | None = None,
+        stop: StopSignal | None = None,
     ) -> None:
         self._settings = settings
         self._cache = cache or MetadataCache(
             settings.cache_dir / SOURCE, dt.timedelta(days=settings.arxiv_cache_ttl_days)
         )
+        self._cache.remove_leftovers()
         self._clock = clock
-        self._sleep = sleep
+        self._stop = stop
+        self._sleep: Sleep = sleep or (stop.sleep if stop is not None else time.sleep)
+        self._now = now
         self._pacer = Pacer(
-            settings.arxiv_pace_seconds, clock=clock, sleep=sleep, before_start=before_start
+            settings.arxiv_pace_seconds, clock=clock, sleep=self._sleep, before_start=before_start
         )
         self._breaker = CircuitBreaker(SOURCE, settings.breaker_threshold)
         # One shared client: the package keeps its state per instance. Its delay and retries
@@ -224,7 +264,7 @@ class ArxivSource:
             key = f"arxiv:{arxiv_id}"
             if key in outcomes:
                 continue
-            cached = self._cache.get(key, ArxivRecord)
+            cached = self._cache.get(key, ArxivRecord, record_key=_cache_key)
             if cached is not None:
                 self._call.cache_hits += 1
                 outcomes[key] = Outcome[ArxivRecord](
@@ -315,11 +355,12 @@ class ArxivSource:
         started = self._clock()
         settings = self._settings
 
+        def remaining() -> float:
+            return settings.retry_budget_seconds - (self._clock() - started)
+
         def stop(state: RetryCallState) -> bool:
-            elapsed = self._clock() - started
             return (
-                state.attempt_number >= settings.max_attempts
-                or elapsed + state.upcoming_sleep > settings.retry_budget_seconds
+                state.attempt_number >= settings.max_attempts or state.upcoming_sleep > remaining()
             )
 
         def wait(state: RetryCallState) -> float:
@@ -335,6 +376,8 @@ class ArxivSource:
         def before_sleep(state: RetryCallState) -> None:
             self._call.retries += 1
             error = state.outcome.exception() if state.outcome else None
+            if isinstance(error, RateLimitedError) and error.retry_after is not None:
+                self._pacer.defer(error.retry_after)  # hold back every later request too
             logger.warning(
                 "arXiv request for %d ids failed (attempt %d: %s); retrying in %.1f s",
                 len(batch),
@@ -342,6 +385,10 @@ class ArxivSource:
                 error,
                 state.upcoming_sleep,
             )
+
+        def attempt() -> dict[str, ArxivRecord]:
+            deadline = max(0.001, min(settings.request_timeout_seconds, remaining()))
+            return self._attempt(batch, deadline)
 
         retrying = Retrying(
             stop=stop,
@@ -352,57 +399,89 @@ class ArxivSource:
             reraise=True,
         )
         try:
-            records = retrying(self._attempt, batch)
+            records = retrying(attempt)
         except SourceError as error:
+            if isinstance(error, RateLimitedError) and error.retry_after is not None:
+                left = max(0.0, remaining())
+                if error.retry_after > left:
+                    error.message = (
+                        f"{error.message}: it asks to wait {error.retry_after:g} s, more than "
+                        f"the {left:.0f} s left of the retry budget"
+                    )
             self._call.failures += 1
             self._call.last_error = error.message
             self._breaker.record_failure(error.message)
-            logger.error("arXiv request for %d ids failed for good: %s", len(batch), error)
+            logger.warning("arXiv request for %d ids failed for good: %s", len(batch), error)
             raise
         except _Rejected:
             self._breaker.record_success()
+            self._call.answered += 1
             raise
         self._breaker.record_success()
+        self._call.answered += 1
         return records
 
-    def _attempt(self, batch: list[str]) -> dict[str, ArxivRecord]:
-        """One HTTP request. Transient failures raise :class:`SourceError` (retried)."""
+    def _attempt(self, batch: list[str], deadline: float) -> dict[str, ArxivRecord]:
+        """One HTTP request, complete within ``deadline`` seconds. Transient failures raise
+        :class:`SourceError` (retried)."""
+        if self._stop is not None:
+            self._stop.check()
         self._pacer.wait()
         self._call.requests += 1
         search = arxiv.Search(id_list=batch, max_results=len(batch))
         url = self._settings.arxiv_api_url
-        timeout = self._settings.request_timeout_seconds
         # Exactly one page, never ``Client.results``: arXiv's totalResults can count requested
         # ids it does not know (https://github.com/lukasschwab/arxiv.py/issues/82), and the
         # package then asks at once, unpaced, for a "next page" that comes back empty and
         # raises, failing the whole batch for one unknown id. A page of len(batch) holds every
         # id arXiv knows.
         page_url = self._client._format_url(search, 0, len(batch))
+
+        def exchange(limit: Deadline) -> tuple[Any, requests.Response | None]:
+            self._session.use_deadline(limit)
+            try:
+                feed = self._client._parse_feed(page_url, first_page=True)
+            except arxiv.HTTPError as error:
+                error.response = self._session.last_response
+                raise
+            return feed, self._session.last_response
+
         try:
-            feed = self._client._parse_feed(page_url, first_page=True)
+            feed, response = run_with_deadline(exchange, deadline, stop=self._stop, name="arxiv")
         except arxiv.HTTPError as error:
             if error.status == 400:
                 raise _Rejected() from error
             if error.status == 429:
-                retry_after = _retry_after(self._session.last_response)
-                if retry_after is not None:
-                    self._pacer.defer(retry_after)
+                answer = getattr(error, "response", None)
+                header = answer.headers.get("Retry-After") if answer is not None else None
                 raise RateLimitedError(
-                    "rate limited by arXiv (HTTP 429)", url=url, retry_after=retry_after
+                    "rate limited by arXiv (HTTP 429)",
+                    url=url,
+                    retry_after=retry_after_seconds(header, self._now()),
                 ) from error
             raise SourceError(f"HTTP {error.status}", url=url, status=error.status) from error
-        except requests.Timeout as error:
-            raise SourceError(f"timed out after {timeout:g} s", url=url) from error
+        except (DeadlineExceeded, requests.Timeout):
+            # Whichever fired first (the total deadline, a connect or read timeout), the
+            # attempt had no complete answer within its deadline (at most the timeout).
+            raise SourceError(
+                f"timed out (no complete answer within {deadline:g} s)", url=url
+            ) from None
         except requests.ConnectionError as error:
             raise SourceError(f"connection failed: {type(error).__name__}", url=url) from error
         except requests.RequestException as error:  # e.g. a body cut off mid-transfer
             raise SourceError(f"transfer failed: {type(error).__name__}", url=url) from error
-        response = self._session.last_response
         self._standin = self._standin or (
             response is not None and STANDIN_HEADER in response.headers
         )
         if response is None or not _ATOM_FEED.search(response.content[:4096]) or feed.malformed:
             raise SourceError("arXiv's answer was not an Atom feed", url=url, status=200)
+        try:
+            # Strict (the package's parser recovers): an answer cut off is not a shorter feed.
+            ElementTree.fromstring(response.content)
+        except ElementTree.ParseError:
+            raise SourceError(
+                "arXiv's answer was cut off or is not well-formed XML", url=url, status=200
+            ) from None
         records: dict[str, ArxivRecord] = {}
         requested = set(batch)
         for result in feed.results:
@@ -422,8 +501,8 @@ class ArxivSource:
         return Outcome[ArxivRecord](key=key, status=OutcomeStatus.FAILED, reason=reason)
 
     def _health(self, counters: _Counters, counts: dict[OutcomeStatus, int]) -> SourceHealth:
-        if self._breaker.is_open:
-            status = SourceStatus.DOWN
+        if self._breaker.is_open or (counters.failures and not counters.answered):
+            status = SourceStatus.DOWN  # no answer at all (or the breaker has opened)
         elif counters.failures or counts[OutcomeStatus.FAILED]:
             status = SourceStatus.DEGRADED
         else:
@@ -441,6 +520,11 @@ class ArxivSource:
             last_error=counters.last_error,
             standin=self._standin,
         )
+
+
+def _cache_key(record: ArxivRecord) -> str:
+    """The cache key a stored record must be found under."""
+    return f"arxiv:{record.arxiv_id}"
 
 
 def _to_record(result: arxiv.Result) -> ArxivRecord:

@@ -3,16 +3,21 @@
 Nightly runs re-read lists whose papers rarely change on arXiv; caching what a source returned
 saves the requests (and the pace) that refetching would cost. Each file holds the key, when the
 record was fetched, and the record itself. Writes are atomic (temporary file + ``os.replace``),
-so a crash never leaves a half-written entry; an unreadable entry is treated as a miss.
+so a crash never leaves a half-written entry (only a temporary file, removed later by
+:meth:`MetadataCache.remove_leftovers`). An entry that cannot be trusted is a miss, logged and
+removed: unreadable, not a valid record, stored under another key, holding a record of another
+id, or fetched "in the future" (a clock set wrong would otherwise keep it fresh forever).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -23,6 +28,13 @@ from pydantic import AwareDatetime, BaseModel, ValidationError
 logger = logging.getLogger(__name__)
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+#: A ``fetched_at`` up to this far ahead of now is clock skew between machines sharing a cache.
+CLOCK_SKEW = dt.timedelta(minutes=5)
+#: Temporary files older than this are leftovers of an interrupted write (a write takes
+#: milliseconds; other processes sharing the cache may be writing right now).
+LEFTOVER_AGE = dt.timedelta(hours=1)
+_TMP_PREFIX = ".tmp-"
 
 
 def utc_now() -> dt.datetime:
@@ -68,8 +80,19 @@ class MetadataCache:
             raise ValueError("cache key must not be empty")
         return self.directory / f"{quote(key, safe='')}.json"
 
-    def get(self, key: str, model: type[ModelT]) -> CachedRecord[ModelT] | None:
-        """The entry for ``key`` if present, readable as ``model`` and younger than the ttl."""
+    def get(
+        self,
+        key: str,
+        model: type[ModelT],
+        *,
+        record_key: Callable[[ModelT], str] | None = None,
+    ) -> CachedRecord[ModelT] | None:
+        """The entry for ``key`` if present, trustworthy and younger than the ttl.
+
+        ``record_key`` gives the key a record belongs under (e.g. ``arxiv:`` + its id); an entry
+        whose record gives another key is dropped. So is one whose ``fetched_at`` lies ahead of
+        now by more than :data:`CLOCK_SKEW`.
+        """
         if not self.enabled:
             return None
         path = self.path_for(key)
@@ -78,24 +101,49 @@ class MetadataCache:
         except FileNotFoundError:
             return None
         except (OSError, UnicodeDecodeError) as error:
-            logger.warning("cache entry %s unreadable (%s); treating it as a miss", path, error)
+            self._drop(path, f"unreadable ({error})")
             return None
         try:
             entry = CachedRecord[model].model_validate_json(text)  # type: ignore[valid-type]
         except ValidationError as error:
-            logger.warning(
-                "cache entry %s is not a valid %s (%d errors); treating it as a miss",
-                path,
-                model.__name__,
-                error.error_count(),
-            )
+            self._drop(path, f"not a valid {model.__name__} ({error.error_count()} errors)")
             return None
         if entry.key != key:
-            logger.warning("cache entry %s holds key %r, not %r; ignoring it", path, entry.key, key)
+            self._drop(path, f"holds key {entry.key!r}, not {key!r}")
             return None
-        if self._now() - entry.fetched_at >= self.ttl:
+        if record_key is not None and record_key(entry.record) != key:
+            self._drop(path, f"holds the record of {record_key(entry.record)!r}")
+            return None
+        now = self._now()
+        if entry.fetched_at > now + CLOCK_SKEW:
+            self._drop(path, f"was fetched in the future ({entry.fetched_at.isoformat()})")
+            return None
+        if now - entry.fetched_at >= self.ttl:
             return None
         return entry
+
+    def _drop(self, path: Path, why: str) -> None:
+        logger.warning("cache entry %s %s; dropping it (a miss)", path, why)
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+    def remove_leftovers(self) -> int:
+        """Remove temporary files that interrupted writes left (older than
+        :data:`LEFTOVER_AGE`); returns how many. Never raises."""
+        if not self.enabled:
+            return 0
+        cutoff = time.time() - LEFTOVER_AGE.total_seconds()
+        removed = 0
+        try:
+            candidates = list(self.directory.glob(f"{_TMP_PREFIX}*"))
+        except OSError:
+            return 0
+        for candidate in candidates:
+            with contextlib.suppress(OSError):
+                if candidate.stat().st_mtime < cutoff:
+                    candidate.unlink()
+                    removed += 1
+        return removed
 
     def put(self, key: str, record: BaseModel, fetched_at: dt.datetime) -> None:
         """Store ``record`` for ``key`` atomically. ``fetched_at`` must be timezone-aware.
@@ -116,7 +164,9 @@ class MetadataCache:
         }
         # Serialized in one piece: json.dump to the file would issue many small writes.
         text = json.dumps(payload, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        descriptor, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=_TMP_PREFIX, suffix=".json"
+        )
         try:
             with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
                 handle.write(text)

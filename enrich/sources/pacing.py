@@ -1,11 +1,16 @@
-"""Request pacing and a circuit breaker, shared by the service modules.
+"""Request pacing, back-off, ``Retry-After`` and a circuit breaker, shared by the service modules.
 
 Each service module owns one :class:`Pacer` and one :class:`CircuitBreaker` per run; these classes
-know nothing about any service. Clock and sleep are injectable so tests never wait for real.
+know nothing about any service. Clock, sleep and randomness are injectable so tests never wait
+for real.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
+import math
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -104,3 +109,50 @@ class CircuitBreaker:
     def record_failure(self, error: str) -> None:
         self.consecutive_failures += 1
         self.last_error = error
+
+
+class Backoff:
+    """Exponential back-off with "equal jitter": wait ``n`` (from 1) is drawn uniformly from
+    ``[w/2, w]`` with ``w = min(cap, initial * 2**(n-1))``.
+
+    Half of each window is always waited (a burst of 429s is not met with near-zero waits), the
+    other half is random so that clients do not retry in lockstep
+    (https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/).
+    """
+
+    def __init__(self, initial: float, cap: float, *, rng: random.Random | None = None) -> None:
+        if not 0 < initial <= cap:
+            raise ValueError(f"back-off needs 0 < initial <= cap, got {initial} and {cap}")
+        self.initial = initial
+        self.cap = cap
+        self._rng = rng or random.Random()
+
+    def window(self, retry_number: int) -> float:
+        """The upper bound of wait ``retry_number`` (1 for the first retry)."""
+        exponent = min(max(retry_number, 1) - 1, 62)  # 2**62 already passes any cap
+        return min(self.cap, self.initial * 2.0**exponent)
+
+    def __call__(self, retry_number: int) -> float:
+        window = self.window(retry_number)
+        return self._rng.uniform(window / 2, window)
+
+
+def retry_after_seconds(value: str | None, now: dt.datetime) -> float | None:
+    """A ``Retry-After`` header in seconds from ``now``, given as seconds or as an HTTP date
+    (RFC 9110, section 10.2.3); None when absent or unreadable. Never negative."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:  # an HTTP date is in GMT
+            when = when.replace(tzinfo=dt.UTC)
+        seconds = (when - now).total_seconds()
+    if not math.isfinite(seconds):
+        return None
+    return max(0.0, seconds)

@@ -27,28 +27,33 @@ https://github.com/danielnsilva/semanticscholar, ``semanticscholar/ApiRequester.
     calls ``logging.basicConfig``.
 
   So requests go through one :class:`httpx.Client` owned by :class:`SemanticScholarSource`:
-  paced by :class:`enrich.sources.pacing.Pacer`, retried by tenacity with jittered exponential
-  back-off bounded by attempts and total time, cut off by
-  :class:`enrich.sources.pacing.CircuitBreaker`.
+  paced by :class:`enrich.sources.pacing.Pacer`, each attempt bounded by a total deadline
+  (:func:`enrich.sources.deadline.run_with_deadline`), retried by tenacity with jittered
+  exponential back-off within a time budget, cut off by
+  :class:`enrich.sources.pacing.CircuitBreaker`. Answers are read in
+  :mod:`enrich.sources.s2_answers`.
 
 S2 facts relied on (https://api.semanticscholar.org/api-docs/graph):
 
 * ``POST /graph/v1/paper/batch`` takes at most 500 ids and answers a list aligned with them,
   ``null`` where an id is unknown, or 400 ``No valid paper ids given`` when none is known. One
-  malformed id can turn the whole batch into 400: such a batch is split in halves until the
-  offending id is isolated.
+  malformed id can turn the whole batch into 400, and some ids make it answer 500
+  (https://github.com/allenai/s2-folks/issues/38): such a batch is split in halves until the
+  offending id is isolated (after the usual retries, for a 500).
+* A 429 carries no ``Retry-After`` (seen in recorded real answers; ``API_NOTES.md``) and bursts
+  last tens of seconds: back off exponentially, up to a minute a wait, within the retry budget
+  rather than a small number of attempts.
 * Accepted ids: ``ARXIV:`` (unversioned only: ``ARXIV:...v1`` finds nothing), ``DOI:``,
   ``ACL:``, ``URL:`` for a few hosts, a bare S2 paper id. OpenReview ids are not accepted.
 * ``GET /graph/v1/paper/search/match?query=TITLE`` answers ``{"data": [best match with
-  matchScore]}`` or 404 when nothing matches.
+  matchScore]}``, or 404 (and sometimes ``{"data": []}``) when nothing matches.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import logging
-import math
+import random
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -57,18 +62,14 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic import ValidationError
 from semanticscholar.AsyncSemanticScholar import AsyncSemanticScholar
-from semanticscholar.Paper import Paper
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_random_exponential
+from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
 from enrich.errors import RateLimitedError, SourceDownError, SourceError
 from enrich.models import (
     STANDIN_HEADER,
-    Author,
     Outcome,
     OutcomeStatus,
-    PublicationVenue,
     S2Record,
     SourceHealth,
     SourceResult,
@@ -76,7 +77,27 @@ from enrich.models import (
     TitleQuery,
 )
 from enrich.settings import Settings
-from enrich.sources.pacing import BeforeStart, CircuitBreaker, Clock, Pacer, Sleep
+from enrich.sources.deadline import Deadline, DeadlineExceeded, StopSignal, run_with_deadline
+from enrich.sources.pacing import (
+    Backoff,
+    BeforeStart,
+    CircuitBreaker,
+    Clock,
+    Pacer,
+    Sleep,
+    retry_after_seconds,
+)
+from enrich.sources.s2_answers import (
+    NO_VALID_IDS,
+    Found,
+    TransientError,
+    align_batch,
+    blames_request,
+    error_text,
+    json_body,
+    raise_for_unexpected,
+    to_record,
+)
 from enrich.titles import normalize_title, titles_agree
 
 __all__ = [
@@ -117,25 +138,25 @@ URL_ID_HOSTS: tuple[str, ...] = (
     "biorxiv.org",
     "semanticscholar.org",
 )
-#: First back-off window in seconds; it doubles per retry ("full jitter": a random wait in it).
+#: First back-off window in seconds; it doubles per retry (a random wait in its upper half).
 BACKOFF_INITIAL_SECONDS = 1.0
-#: Largest back-off window in seconds.
+#: Largest back-off window in seconds: S2's 429 bursts last tens of seconds (API_NOTES.md).
 BACKOFF_MAX_SECONDS = 60.0
+#: Attempts of a part of a batch while isolating the ids that make S2 answer 500.
+ISOLATION_ATTEMPTS = 2
+#: A batch split this many ways with every part still failing: the service fails, not an id.
+ISOLATION_GIVE_UP_PARTS = 4
 
 _GRAPH_PATH: str = AsyncSemanticScholar.BASE_PATH_GRAPH  # "/graph/v1"
 _BATCH_PATH = f"{_GRAPH_PATH}/paper/batch"
 _MATCH_PATH = f"{_GRAPH_PATH}/paper/search/match"
 _ARXIV_VERSION = re.compile(r"v\d+$")
-_ARXIV_DOI_PREFIX = "10.48550/arxiv."
-_NO_VALID_IDS = "no valid paper ids"
-#: Words of a batch 400 that blame the request, not an id.
-_REQUEST_LEVEL_400 = ("field", "parameter", "body")
 
 _T = TypeVar("_T")
 
 
-class _TransientError(SourceError):
-    """A failure worth retrying: 5xx, timeout, dropped connection, unusable 200 answer."""
+class _PersistentServerError(SourceError):
+    """A batch answered 500 on every attempt: some id in it may be what S2 trips over."""
 
 
 class UnsupportedIdError(ValueError):
@@ -185,6 +206,7 @@ class _Counts:
     requests: int = 0
     retries: int = 0
     failures: int = 0
+    answered: int = 0  # logical requests that got a usable answer
     ok: int = 0
     not_found: int = 0
     failed: int = 0
@@ -195,19 +217,12 @@ class _Counts:
             requests=self.requests - other.requests,
             retries=self.retries - other.retries,
             failures=self.failures - other.failures,
+            answered=self.answered - other.answered,
             ok=self.ok - other.ok,
             not_found=self.not_found - other.not_found,
             failed=self.failed - other.failed,
             errors=self.errors - other.errors,
         )
-
-
-@dataclass(frozen=True)
-class _Found:
-    """One position of a batch answer: a paper object, or why there is none."""
-
-    paper: dict[str, Any] | None
-    reason: str | None = None
 
 
 class SemanticScholarSource:
@@ -218,9 +233,12 @@ class SemanticScholarSource:
     several threads (the pace would still hold; the counters are not locked).
 
     ``clock``/``sleep`` drive pacing, back-off waits and the retry time budget (inject fakes in
-    tests); ``transport`` replaces the network (e.g. :class:`httpx.MockTransport`); ``now``
-    stamps :attr:`Outcome.fetched_at`; ``before_start`` is passed to the :class:`Pacer` (called
-    before each request, e.g. a rate limit shared by all workers).
+    tests; ``sleep`` defaults to one that ``stop`` interrupts); ``rng`` draws the back-off
+    jitter; ``transport`` replaces the network (e.g. :class:`httpx.MockTransport`); ``now``
+    stamps :attr:`Outcome.fetched_at` and reads HTTP-date ``Retry-After`` s; ``before_start`` is
+    passed to the :class:`Pacer` (called before each request, e.g. a rate limit shared by all
+    workers); ``stop``, once set, ends every wait and pending request with
+    :class:`enrich.errors.RunStopped`.
     """
 
     def __init__(
@@ -228,22 +246,23 @@ class SemanticScholarSource:
         settings: Settings,
         *,
         clock: Clock = time.monotonic,
-        sleep: Sleep = time.sleep,
+        sleep: Sleep | None = None,
+        rng: random.Random | None = None,
         transport: httpx.BaseTransport | None = None,
         now: Callable[[], dt.datetime] | None = None,
         before_start: BeforeStart | None = None,
+        stop: StopSignal | None = None,
     ) -> None:
         self._settings = settings
         self._clock = clock
-        self._sleep = sleep
+        self._stop = stop
+        self._sleep: Sleep = sleep or (stop.sleep if stop is not None else time.sleep)
         self._now = now or (lambda: dt.datetime.now(dt.UTC))
         self._pacer = Pacer(
-            settings.s2_pace_seconds, clock=clock, sleep=sleep, before_start=before_start
+            settings.s2_pace_seconds, clock=clock, sleep=self._sleep, before_start=before_start
         )
         self._breaker = CircuitBreaker(SOURCE_NAME, settings.breaker_threshold)
-        self._backoff = wait_random_exponential(
-            multiplier=BACKOFF_INITIAL_SECONDS, max=BACKOFF_MAX_SECONDS
-        )
+        self._backoff = Backoff(BACKOFF_INITIAL_SECONDS, BACKOFF_MAX_SECONDS, rng=rng)
         headers = {"accept": "application/json"}
         if settings.s2_api_key is not None:
             # https://api.semanticscholar.org/api-docs/ : the key travels as x-api-key. It lives
@@ -278,9 +297,10 @@ class SemanticScholarSource:
     def health(self) -> SourceHealth:
         """Cumulative health for the run: requests sent, retries, failed requests, outcomes.
 
-        ``down`` once the circuit breaker has opened, ``degraded`` when a request failed after
-        its retries or a key's outcome is failed, ``up`` otherwise (retries that recovered are
-        counted in ``retries`` but lose no data), the same rule as the arXiv source.
+        ``down`` once the circuit breaker has opened or when no request got an answer (at least
+        one failed), ``degraded`` when a request failed after its retries or a key's outcome is
+        failed, ``up`` otherwise (retries that recovered are counted in ``retries`` but lose no
+        data), the same rule as the arXiv source.
         """
         return self._health(self._counts)
 
@@ -290,12 +310,14 @@ class SemanticScholarSource:
         Every distinct input id gets an outcome keyed by the id as given: ``ok`` with a record,
         ``not_found`` (S2 answered and does not know it, or does not accept that kind of id:
         ``openreview:`` ids get "S2 does not accept openreview ids" without a request), or
-        ``failed`` with the reason (service error after retries, source down, unusable or
-        contradicting record). A 5xx or an empty answer is never read as "not found".
+        ``failed`` with the reason (service error after retries, source down, an id S2 answers
+        500 for, an answer that does not say it is the paper asked for). A 5xx or an empty
+        answer is never read as "not found".
 
         The result's ``health`` counts this call only (so results of several calls can be
         summed); :attr:`health` counts the whole run. Raises :class:`ValueError` before any
-        request if an id is not a prefixed paper id.
+        request if an id is not a prefixed paper id, and :class:`enrich.errors.RunStopped` when
+        the run is told to stop.
         """
         if isinstance(paper_ids, str):
             raise TypeError("paper_ids must be a sequence of ids, not one string")
@@ -364,16 +386,22 @@ class SemanticScholarSource:
 
     # ------------------------------------------------------------------ batch lookup
 
-    def _fetch_batch(self, s2_ids: list[str]) -> list[_Found]:
-        """One batch request, aligned with ``s2_ids``; splits batches that S2 rejects with 400."""
+    def _fetch_batch(self, s2_ids: list[str], *, isolating: bool = False) -> list[Found]:
+        """One batch request, one :class:`Found` per id of ``s2_ids``.
 
-        def interpret(response: httpx.Response) -> list[_Found] | str:
+        A batch S2 rejects with 400 is split in halves until the offending id is alone. A batch
+        that answers 500 on every attempt is halved the same way (:meth:`_isolate`); with
+        ``isolating`` set (a part of such a batch) that 500 is raised as
+        :class:`_PersistentServerError` for the caller to split further.
+        """
+
+        def interpret(response: httpx.Response) -> list[Found] | str:
             if response.status_code == 400:
-                error = _error_text(response)
-                if _NO_VALID_IDS in error.lower():
+                error = error_text(response)
+                if NO_VALID_IDS in error.lower():
                     # None of the ids is known: a real answer, not a failure.
-                    return [_Found(None) for _ in s2_ids]
-                if _blames_request(error, s2_ids):
+                    return [Found(None) for _ in s2_ids]
+                if blames_request(error, s2_ids):
                     # Not about any one id (e.g. a field S2 does not know): splitting the batch
                     # would only repeat the error ~2n times.
                     raise SourceError(
@@ -382,91 +410,131 @@ class SemanticScholarSource:
                         status=400,
                     )
                 return error
-            _raise_for_unexpected(response)
-            body = _json_body(response)
-            if not isinstance(body, list) or len(body) != len(s2_ids):
-                got = f"{len(body)} items" if isinstance(body, list) else type(body).__name__
-                raise _TransientError(
-                    f"S2 batch answer is not a list of {len(s2_ids)} items (got {got})",
-                    url=str(response.request.url),
-                    status=response.status_code,
-                )
-            found: list[_Found] = []
-            for item in body:
-                if item is None:
-                    found.append(_Found(None))
-                elif isinstance(item, dict) and isinstance(item.get("paperId"), str):
-                    found.append(_Found(item))
-                else:
-                    raise _TransientError(
-                        "S2 batch answer holds an item that is neither null nor a paper",
-                        url=str(response.request.url),
-                        status=response.status_code,
-                    )
-            return found
+            raise_for_unexpected(response)
+            return align_batch(s2_ids, json_body(response), str(response.request.url))
 
-        answer = self._request(
-            "POST",
-            _BATCH_PATH,
-            params={"fields": ",".join(S2_FIELDS)},
-            body={"ids": s2_ids},
-            interpret=interpret,
-        )
+        try:
+            answer = self._request(
+                "POST",
+                _BATCH_PATH,
+                params={"fields": ",".join(S2_FIELDS)},
+                body={"ids": s2_ids},
+                interpret=interpret,
+                split_on_server_error=True,
+                max_attempts=ISOLATION_ATTEMPTS if isolating else None,
+            )
+        except _PersistentServerError:
+            if isolating:
+                raise
+            return self._isolate(s2_ids)
         if not isinstance(answer, str):
             return answer
         # A 400 other than "no valid ids": some id is malformed. Halve until it is isolated, so
         # one bad id does not cost the rest of the batch.
         if len(s2_ids) == 1:
-            return [_Found(None, reason=f"S2 rejected the id: {answer}")]
+            return [Found(None, reason=f"S2 rejected the id: {answer}")]
         middle = len(s2_ids) // 2
-        return self._fetch_batch(s2_ids[:middle]) + self._fetch_batch(s2_ids[middle:])
+        return self._fetch_batch(s2_ids[:middle], isolating=isolating) + self._fetch_batch(
+            s2_ids[middle:], isolating=isolating
+        )
 
-    def _paper_outcome(self, key: str, found: _Found) -> Outcome[S2Record]:
+    def _isolate(self, s2_ids: list[str]) -> list[Found]:
+        """Answers for a batch that S2 answered 500 on every attempt: halve it, level by level,
+        until the ids S2 fails on are alone (allenai/s2-folks#38); those get a failed outcome,
+        the others their answers.
+
+        When all of :data:`ISOLATION_GIVE_UP_PARTS` parts still fail and no part has been
+        answered, the service is failing rather than an id: the batch fails as a whole (one
+        failed request for the breaker) instead of costing a request per id.
+        """
+        poisoned = "S2 answers HTTP 500 whenever this id is asked"
+        if len(s2_ids) == 1:
+            logger.warning("S2 answers HTTP 500 whenever %s is asked", s2_ids[0])
+            return [Found(None, failure=poisoned)]
+        logger.warning(
+            "S2 answers HTTP 500 to a batch of %d ids; halving it to find the ids it fails on",
+            len(s2_ids),
+        )
+        found: dict[int, Found] = {}
+        parts = _halves(0, s2_ids)
+        answered = False
+        while parts:
+            failing: list[tuple[int, list[str]]] = []
+            for offset, part in parts:
+                try:
+                    answers = self._fetch_batch(part, isolating=True)
+                except _PersistentServerError:
+                    if len(part) == 1:
+                        found[offset] = Found(None, failure=poisoned)
+                    else:
+                        failing.append((offset, part))
+                    continue
+                answered = True
+                found.update((offset + index, answer) for index, answer in enumerate(answers))
+            if failing and not answered and len(parts) >= ISOLATION_GIVE_UP_PARTS:
+                error = SourceError(
+                    f"S2 server error (HTTP 500) on every part of a batch of {len(s2_ids)} ids",
+                    status=500,
+                )
+                self._breaker.record_failure(error.message)
+                self._counts = replace(self._counts, failures=self._counts.failures + 1)
+                self._last_error = error.message
+                raise error
+            parts = [half for offset, part in failing for half in _halves(offset, part)]
+        failing_ids = [s2_ids[i] for i, item in sorted(found.items()) if item.failure is not None]
+        if failing_ids:
+            logger.warning(
+                "S2 answers HTTP 500 whenever these ids are asked: %s", ", ".join(failing_ids)
+            )
+        return [found[index] for index in range(len(s2_ids))]
+
+    def _paper_outcome(self, key: str, found: Found) -> Outcome[S2Record]:
+        if found.failure is not None:
+            return self._outcome(key, OutcomeStatus.FAILED, found.failure)
         if found.paper is None:
             reason = found.reason or "S2 does not know this id"
             return self._outcome(key, OutcomeStatus.NOT_FOUND, reason)
         try:
-            record = _to_record(found.paper)
+            record = to_record(found.paper)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             return self._outcome(key, OutcomeStatus.FAILED, f"unusable S2 record: {exc}")
-        contradiction = _contradiction(key, record)
-        if contradiction is not None:
-            return self._outcome(key, OutcomeStatus.FAILED, contradiction)
         return self._outcome(key, OutcomeStatus.OK, None, record)
 
     # ------------------------------------------------------------------ title match
 
-    def _match_one(self, title: str) -> _Found:
-        def interpret(response: httpx.Response) -> _Found:
+    def _match_one(self, title: str) -> Found:
+        def interpret(response: httpx.Response) -> Found:
             if response.status_code == 400:
                 # S2 refuses this query (e.g. too long): an answer about this title only.
-                return _Found(None, reason=f"S2 rejected the title query: {_error_text(response)}")
+                return Found(None, reason=f"S2 rejected the title query: {error_text(response)}")
             if response.status_code == 404:
                 # S2 answers 404 "Title match not found"; only a JSON error body counts, an
                 # HTML 404 from something in between is not S2's answer.
-                body = _json_body(response)
+                body = json_body(response)
                 if isinstance(body, dict):
-                    return _Found(None, reason="S2 has no title match")
-                raise _TransientError(
+                    return Found(None, reason="S2 has no title match")
+                raise TransientError(
                     "S2 answered 404 without a JSON body",
                     url=str(response.request.url),
                     status=404,
                 )
-            _raise_for_unexpected(response)
-            body = _json_body(response)
+            raise_for_unexpected(response)
+            body = json_body(response)
             data = body.get("data") if isinstance(body, dict) else None
+            if isinstance(data, list) and not data:
+                # {"data": []} has been seen and means "no match" (API_NOTES.md).
+                return Found(None, reason="S2 has no title match")
             if (
                 not isinstance(data, list)
-                or not data
                 or not isinstance(data[0], dict)
                 or not isinstance(data[0].get("paperId"), str)
             ):
-                raise _TransientError(
+                raise TransientError(
                     "S2 title match answer holds no paper",
                     url=str(response.request.url),
                     status=response.status_code,
                 )
-            return _Found(data[0])
+            return Found(data[0])
 
         # httpx encodes the query value (the package does not: '&' and '+' would be mangled).
         return self._request(
@@ -477,12 +545,12 @@ class SemanticScholarSource:
             interpret=interpret,
         )
 
-    def _match_outcome(self, query: TitleQuery, found: _Found) -> Outcome[S2Record]:
+    def _match_outcome(self, query: TitleQuery, found: Found) -> Outcome[S2Record]:
         if found.paper is None:
             reason = found.reason or "S2 has no title match"
             return self._outcome(query.key, OutcomeStatus.NOT_FOUND, reason)
         try:
-            record = _to_record(found.paper)
+            record = to_record(found.paper)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             return self._outcome(query.key, OutcomeStatus.FAILED, f"unusable S2 record: {exc}")
         if not titles_agree(record.title, query.title):
@@ -510,35 +578,53 @@ class SemanticScholarSource:
         params: dict[str, str],
         body: dict[str, Any] | None,
         interpret: Callable[[httpx.Response], _T],
+        split_on_server_error: bool = False,
+        max_attempts: int | None = None,
     ) -> _T:
         """One logical request: paced attempts with back-off until success or give-up.
 
-        Retried: 429 (waiting at least its Retry-After), 5xx, timeouts, connection errors and
-        unusable 200 answers. Stops after ``max_attempts`` or when the next wait would pass
-        ``retry_budget_seconds`` since the first attempt. A give-up counts as a failed request
-        for the circuit breaker; any answer ``interpret`` accepts counts as a success.
+        Retried: 429, 5xx, timeouts (each attempt has a total deadline: the request timeout,
+        or what is left of the retry budget if less), connection errors and unusable 200
+        answers, all within ``retry_budget_seconds`` since the first attempt. A 429 waits its
+        ``Retry-After`` (seconds or HTTP date) when given, else an exponential back-off with
+        jitter of up to :data:`BACKOFF_MAX_SECONDS`; 429s are bounded by the budget only (S2's
+        bursts are long, API_NOTES.md), other failures also by ``max_attempts``. A
+        ``Retry-After`` longer than what is left of the budget fails the request at once.
+
+        A give-up counts as a failed request for the circuit breaker, except a 500 with
+        ``split_on_server_error`` set: that raises :class:`_PersistentServerError` for the
+        caller to split the batch. Any answer ``interpret`` accepts counts as a success.
         """
         started = self._clock()
         attempt_number = 0
+        other_failures = 0  # failed attempts that were not 429s
+        rate_limited_in_a_row = 0
         settings = self._settings
+        attempts_allowed = min(max_attempts or settings.max_attempts, settings.max_attempts)
 
-        def stop(state: RetryCallState) -> bool:
-            if state.attempt_number >= settings.max_attempts:
-                return True
-            elapsed = self._clock() - started
-            return elapsed + state.upcoming_sleep > settings.retry_budget_seconds
+        def remaining() -> float:
+            return settings.retry_budget_seconds - (self._clock() - started)
 
         def wait(state: RetryCallState) -> float:
-            backoff = float(self._backoff(state))
             error = state.outcome.exception() if state.outcome is not None else None
-            if isinstance(error, RateLimitedError) and error.retry_after is not None:
-                # Honour Retry-After: never sooner than the server asked.
-                return max(backoff, error.retry_after)
-            return backoff
+            if isinstance(error, RateLimitedError):
+                if error.retry_after is not None:
+                    return error.retry_after  # never sooner than the server asked
+                return self._backoff(rate_limited_in_a_row)
+            return self._backoff(other_failures)
+
+        def stop(state: RetryCallState) -> bool:
+            error = state.outcome.exception() if state.outcome is not None else None
+            if not isinstance(error, RateLimitedError) and other_failures >= attempts_allowed:
+                return True
+            return state.upcoming_sleep > remaining()
 
         def before_sleep(state: RetryCallState) -> None:
             self._counts = replace(self._counts, retries=self._counts.retries + 1)
             error = state.outcome.exception() if state.outcome is not None else None
+            if isinstance(error, RateLimitedError) and error.retry_after is not None:
+                # Hold back every later request too, not just this retry.
+                self._pacer.defer(error.retry_after)
             logger.warning(
                 "S2 %s %s failed on attempt %d (%s); retrying in %.1f s",
                 method,
@@ -549,16 +635,29 @@ class SemanticScholarSource:
             )
 
         def attempt() -> _T:
-            nonlocal attempt_number
+            nonlocal attempt_number, other_failures, rate_limited_in_a_row
             attempt_number += 1
+            if self._stop is not None:
+                self._stop.check()
+            deadline = max(0.001, min(settings.request_timeout_seconds, remaining()))
             try:
                 response = self._send(
-                    method, path, params=params, body=body, attempt=attempt_number
+                    method,
+                    path,
+                    params=params,
+                    body=body,
+                    attempt=attempt_number,
+                    deadline=deadline,
                 )
                 return interpret(response)
             except SourceError as exc:
                 if exc.attempt is None:
                     exc.attempt = attempt_number
+                if isinstance(exc, RateLimitedError):
+                    rate_limited_in_a_row += 1
+                else:
+                    rate_limited_in_a_row = 0
+                    other_failures += 1
                 self._last_error = _reason(exc)
                 self._counts = replace(self._counts, errors=self._counts.errors + 1)
                 raise
@@ -566,7 +665,7 @@ class SemanticScholarSource:
         retrying = Retrying(
             stop=stop,
             wait=wait,
-            retry=retry_if_exception_type((_TransientError, RateLimitedError)),
+            retry=retry_if_exception_type((TransientError, RateLimitedError)),
             sleep=self._sleep,
             before_sleep=before_sleep,
             reraise=True,
@@ -574,14 +673,25 @@ class SemanticScholarSource:
         try:
             result = retrying(attempt)
         except SourceError as exc:
+            if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
+                left = max(0.0, remaining())
+                if exc.retry_after > left:
+                    exc.message = (
+                        f"{exc.message}: it asks to wait {exc.retry_after:g} s, more than the "
+                        f"{left:.0f} s left of the retry budget"
+                    )
+                    self._last_error = _reason(exc)
+            if split_on_server_error and exc.status == 500:
+                raise _PersistentServerError(exc.message, url=exc.url, status=500) from None
             message = _reason(exc)
             self._breaker.record_failure(message)
             self._counts = replace(self._counts, failures=self._counts.failures + 1)
-            logger.error(
+            logger.warning(
                 "S2 %s %s gave up after %d attempt(s): %s", method, path, attempt_number, exc
             )
             raise
         self._breaker.record_success()
+        self._counts = replace(self._counts, answered=self._counts.answered + 1)
         return result
 
     def _send(
@@ -592,35 +702,69 @@ class SemanticScholarSource:
         params: dict[str, str],
         body: dict[str, Any] | None,
         attempt: int,
+        deadline: float,
     ) -> httpx.Response:
-        """One paced HTTP attempt. Raises for 429, 5xx and transport errors; returns the rest."""
+        """One paced HTTP attempt, complete within ``deadline`` seconds (connect to last byte).
+
+        Raises for 429, 5xx, transport errors and a missed deadline; returns the rest.
+        """
         self._pacer.wait()
         self._counts = replace(self._counts, requests=self._counts.requests + 1)
         request = self._client.build_request(method, path, params=params, json=body)
         url = str(request.url)
         try:
-            response = self._client.send(request)
-        except httpx.TimeoutException as exc:
-            raise _TransientError(
-                f"S2 request timed out ({type(exc).__name__})", url=url, attempt=attempt
+            response = run_with_deadline(
+                lambda limit: self._exchange(request, limit), deadline, stop=self._stop, name="s2"
+            )
+        except (DeadlineExceeded, httpx.TimeoutException):
+            # Whichever fired first (the total deadline, a connect or read timeout), the
+            # attempt had no complete answer within its deadline (at most the timeout).
+            raise TransientError(
+                f"S2 request timed out (no complete answer within {deadline:g} s)",
+                url=url,
+                attempt=attempt,
             ) from None
         except httpx.TransportError as exc:
-            raise _TransientError(
+            raise TransientError(
                 f"S2 connection failed ({type(exc).__name__}: {exc})", url=url, attempt=attempt
             ) from None
         self._standin = self._standin or STANDIN_HEADER in response.headers
         status = response.status_code
         if status == 429:
-            retry_after = _retry_after_seconds(response.headers.get("retry-after"), self._now())
-            # Hold back every later request too, not just this retry.
-            self._pacer.defer(retry_after or 0.0)
             raise RateLimitedError(
-                "S2 rate limit (HTTP 429)", url=url, attempt=attempt, retry_after=retry_after
+                "S2 rate limit (HTTP 429)",
+                url=url,
+                attempt=attempt,
+                retry_after=retry_after_seconds(response.headers.get("retry-after"), self._now()),
             )
         if status >= 500:
-            raise _TransientError(
+            raise TransientError(
                 f"S2 server error (HTTP {status})", url=url, status=status, attempt=attempt
             )
+        return response
+
+    def _exchange(self, request: httpx.Request, deadline: Deadline) -> httpx.Response:
+        """Send ``request`` and read its whole body, giving up between chunks once ``deadline``
+        has passed (this runs on the helper thread of :func:`run_with_deadline`)."""
+        streamed = self._client.send(request, stream=True)
+        if streamed.is_stream_consumed:  # a body already in memory (e.g. a mock transport's)
+            return streamed
+        try:
+            chunks = []
+            for chunk in streamed.iter_raw():
+                if deadline.expired:
+                    raise httpx.ReadTimeout("deadline passed", request=request)
+                chunks.append(chunk)
+        finally:
+            streamed.close()
+        # Raw (still encoded) bytes under the original headers: read() decodes them once.
+        response = httpx.Response(
+            streamed.status_code,
+            headers=streamed.headers,
+            content=b"".join(chunks),
+            request=request,
+        )
+        response.read()
         return response
 
     # ------------------------------------------------------------------ bookkeeping
@@ -650,8 +794,8 @@ class SemanticScholarSource:
         )
 
     def _health(self, counts: _Counts) -> SourceHealth:
-        if self._breaker.is_open:
-            status = SourceStatus.DOWN
+        if self._breaker.is_open or (counts.failures and not counts.answered):
+            status = SourceStatus.DOWN  # no answer at all (or the breaker has opened)
         elif counts.failures or counts.failed:
             status = SourceStatus.DEGRADED
         else:
@@ -682,151 +826,6 @@ def _reason(error: SourceError) -> str:
     return error.message
 
 
-def _raise_for_unexpected(response: httpx.Response) -> None:
-    """Anything but 200 here is a failure that retrying will not cure (401, 403, 404, 3xx)."""
-    if response.status_code == 200:
-        return
-    hint = " (is the S2 API key valid?)" if response.status_code in (401, 403) else ""
-    raise SourceError(
-        f"S2 answered HTTP {response.status_code}{hint}",
-        url=str(response.request.url),
-        status=response.status_code,
-    )
-
-
-def _json_body(response: httpx.Response) -> Any:
-    """The JSON body, or :class:`_TransientError` for an empty, HTML or malformed body."""
-    url = str(response.request.url)
-    if not response.content.strip():
-        raise _TransientError("S2 answered an empty body", url=url, status=response.status_code)
-    content_type = response.headers.get("content-type", "")
-    if "html" in content_type.lower():
-        raise _TransientError(
-            f"S2 answered HTML ({content_type}) instead of JSON",
-            url=url,
-            status=response.status_code,
-        )
-    try:
-        return response.json()
-    except ValueError:
-        raise _TransientError(
-            "S2 answered malformed JSON", url=url, status=response.status_code
-        ) from None
-
-
-def _blames_request(error: str, s2_ids: list[str]) -> bool:
-    """Whether a batch 400's message blames the request itself rather than some id in it."""
-    text = error.lower()
-    for s2_id in s2_ids:  # an id like DOI:10.1/field-notes must not look like a field error
-        text = text.replace(s2_id.lower(), "")
-    return any(word in text for word in _REQUEST_LEVEL_400)
-
-
-def _error_text(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:200]
-    if isinstance(body, dict):
-        return str(body.get("error") or body.get("message") or body)
-    return str(body)[:200]
-
-
-def _retry_after_seconds(value: str | None, now: dt.datetime) -> float | None:
-    """Read ``Retry-After`` as seconds or an HTTP date (RFC 9110, section 10.2.3)."""
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=dt.UTC)
-        seconds = (when - now).total_seconds()
-    if not math.isfinite(seconds):
-        return None
-    return max(0.0, seconds)
-
-
-def _to_record(paper_json: dict[str, Any]) -> S2Record:
-    """Read one Graph API paper object (via the package's :class:`Paper`) into an S2Record."""
-    paper = Paper(paper_json)
-    if not isinstance(paper.title, str) or not paper.title.strip():
-        raise ValueError(f"paper {paper.paperId} has no title")
-    authors = [
-        Author(name=author.name, s2_id=author.authorId)
-        for author in (paper.authors or [])
-        if isinstance(author.name, str) and author.name
-    ]
-    venue = paper.publicationVenue
-    publication_venue = (
-        PublicationVenue(id=venue.id, name=venue.name, type=venue.type, url=venue.url)
-        if venue is not None
-        else None
-    )
-    pdf = paper.openAccessPdf
-    # An openAccessPdf.url of "" means there is no PDF.
-    pdf_url = (pdf.get("url") or None) if isinstance(pdf, dict) else None
-    external_ids = {
-        str(name): str(value)
-        for name, value in (paper.externalIds or {}).items()
-        if value is not None
-    }
-    try:
-        return S2Record(
-            paper_id=paper.paperId,
-            title=paper.title,
-            authors=authors,
-            year=paper.year,
-            publication_date=paper.publicationDate.date() if paper.publicationDate else None,
-            venue=paper.venue or None,
-            publication_venue=publication_venue,
-            external_ids=external_ids,
-            citation_count=paper.citationCount,
-            influential_citation_count=paper.influentialCitationCount,
-            reference_count=paper.referenceCount,
-            open_access_pdf=pdf_url,
-            fields_of_study=list(paper.fieldsOfStudy or []),
-            match_score=paper_json.get("matchScore"),
-        )
-    except ValidationError as exc:
-        raise ValueError(
-            f"paper {paper.paperId}: {exc.error_count()} invalid field(s): "
-            + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        ) from None
-
-
-def _contradiction(key: str, record: S2Record) -> str | None:
-    """Why ``record`` is not the paper ``key`` asked for, judged by its externalIds, or None.
-
-    The batch answer is aligned by position; this double-checks that alignment wherever the
-    record carries the same kind of id. A missing externalId proves nothing and passes.
-    """
-    prefix, _, value = key.partition(":")
-    prefix = prefix.lower()
-    ids = {name.lower(): v for name, v in record.external_ids.items()}
-    asked: tuple[str, str] | None = None
-    if prefix == "arxiv":
-        asked = ("arxiv", _ARXIV_VERSION.sub("", value))
-    elif prefix == "doi" and value.lower().startswith(_ARXIV_DOI_PREFIX):
-        # arXiv's own DOIs (10.48550/arXiv.X) resolve to the arXiv paper.
-        asked = ("arxiv", value[len(_ARXIV_DOI_PREFIX) :])
-    elif prefix == "doi":
-        asked = ("doi", value)
-    elif prefix == "acl":
-        asked = ("acl", value)
-    elif prefix == "s2":
-        if record.paper_id != value:
-            return f"S2 answered paper {record.paper_id} for {key}"
-        return None
-    if asked is None:
-        return None
-    kind, expected = asked
-    got = ids.get(kind)
-    if got is None or got.lower() == expected.lower():
-        return None
-    return f"S2 answered a different paper for {key} (its {kind} id is {got})"
+def _halves(offset: int, ids: list[str]) -> list[tuple[int, list[str]]]:
+    middle = len(ids) // 2
+    return [(offset, ids[:middle]), (offset + middle, ids[middle:])]

@@ -5,7 +5,9 @@ generated papers), answers 429 to clients faster than the real services allow, p
 faults, and logs every request so tests can count them.
 
 Faults are a FIFO queue per service; each request to that service consumes the next one. A
-request refused for pace does not consume a fault.
+request refused for pace does not consume a fault. Poison ids (:meth:`StandIn.poison`) are a
+standing fault: every S2 batch naming one of them answers 500, as some real ids do
+(https://github.com/allenai/s2-folks/issues/38).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import re
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -29,9 +32,21 @@ Service = Literal["arxiv", "s2"]
 SERVICES: tuple[Service, ...] = ("arxiv", "s2")
 S2_BATCH_LIMIT = 500
 
-FaultKind = Literal["http", "rate_limit", "stall", "drop", "empty_page", "html", "malformed_json"]
-_ARXIV_ONLY = {"empty_page"}
-_S2_ONLY = {"malformed_json"}
+FaultKind = Literal[
+    "http",
+    "rate_limit",
+    "stall",
+    "drop",
+    "trickle",
+    "empty_page",
+    "truncated_feed",
+    "html",
+    "malformed_json",
+    "shuffled",
+    "unidentified",
+]
+_ARXIV_ONLY = {"empty_page", "truncated_feed"}
+_S2_ONLY = {"malformed_json", "shuffled", "unidentified"}
 
 # Old-style archives (frozen since April 2007): https://info.arxiv.org/help/arxiv_identifier.html
 _OLD_ARCHIVES = frozenset(
@@ -95,7 +110,8 @@ class Fault:
 
     kind: FaultKind
     status: int = 200
-    retry_after: float | None = None
+    #: The Retry-After header of a 429: seconds, an HTTP date as text, or None for no header.
+    retry_after: float | str | None = None
     seconds: float = 0.0
 
     @classmethod
@@ -106,14 +122,23 @@ class Fault:
         return cls("http", status=status)
 
     @classmethod
-    def rate_limit(cls, retry_after: float = 1.0) -> Fault:
-        """Answer 429 with a ``Retry-After`` header of ``retry_after`` seconds."""
+    def rate_limit(cls, retry_after: float | str | None = 1.0) -> Fault:
+        """Answer 429 with a ``Retry-After`` header: ``retry_after`` seconds, or an HTTP date
+        given as text, or no header at all for None (what real S2 429s carry, API_NOTES.md)."""
         return cls("rate_limit", status=429, retry_after=retry_after)
 
     @classmethod
     def stall(cls, seconds: float) -> Fault:
         """Wait ``seconds`` before answering normally (longer than the client's timeout)."""
         return cls("stall", seconds=seconds)
+
+    @classmethod
+    def trickle(cls, seconds_per_byte: float) -> Fault:
+        """Answer normally, but send the body one byte every ``seconds_per_byte`` (a connection
+        that never goes quiet long enough for a read timeout)."""
+        if seconds_per_byte <= 0:
+            raise ValueError(f"trickle needs a positive pause per byte, got {seconds_per_byte}")
+        return cls("trickle", seconds=seconds_per_byte)
 
     @classmethod
     def drop(cls) -> Fault:
@@ -126,6 +151,12 @@ class Fault:
         return cls("empty_page")
 
     @classmethod
+    def truncated_feed(cls) -> Fault:
+        """arXiv only: the normal answer cut off inside its first entry, sent as a complete HTTP
+        response (status 200, a Content-Length that matches what is sent)."""
+        return cls("truncated_feed")
+
+    @classmethod
     def html(cls) -> Fault:
         """An HTML error page with status 200 (what a proxy in front of the API may send)."""
         return cls("html")
@@ -134,6 +165,18 @@ class Fault:
     def malformed_json(cls) -> Fault:
         """S2 only: status 200 with a truncated JSON body."""
         return cls("malformed_json")
+
+    @classmethod
+    def shuffled(cls) -> Fault:
+        """S2 only: a batch answer with its items in reverse order (each still carrying its
+        ``paperId`` and ``externalIds``)."""
+        return cls("shuffled")
+
+    @classmethod
+    def unidentified(cls) -> Fault:
+        """S2 only: a batch answer whose items lack ``externalIds``, all the first paper's (a
+        misbehaving answer that position alone would spread over every id asked)."""
+        return cls("unidentified")
 
 
 @dataclass
@@ -167,11 +210,21 @@ def _format_seconds(seconds: float) -> str:
     return f"{seconds:g}"
 
 
+def _retry_after_headers(retry_after: float | str | None) -> dict[str, str]:
+    if retry_after is None:
+        return {}
+    if isinstance(retry_after, str):
+        return {"Retry-After": retry_after}
+    return {"Retry-After": _format_seconds(retry_after)}
+
+
 class StandIn:
     """The stand-in server, run on a background thread. Use as a context manager.
 
     ``pace_slack`` is how much earlier than the pace a request may arrive without a 429; it
     absorbs the network jitter between a client starting a request and the server seeing it.
+    ``clock`` times arrivals for the pace check: a test whose client runs on a fake clock passes
+    the same one, so the pace is judged in the time the client sees.
     """
 
     def __init__(
@@ -183,12 +236,15 @@ class StandIn:
         s2_pace: float = 0.0,
         synthetic: int = 0,
         pace_slack: float = 0.05,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.catalog = Catalog(synthetic=synthetic)
+        self.clock = clock
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._log: list[LoggedRequest] = []
         self._faults: dict[str, deque[Fault]] = {service: deque() for service in SERVICES}
+        self._poison: set[str] = set()
         self._paces: dict[str, float] = {}
         self._last_arrival: dict[str, float] = {}
         self._violations: dict[str, int] = {}
@@ -262,6 +318,12 @@ class StandIn:
         with self._lock:
             self._faults[service].extend(faults)
 
+    def poison(self, *s2_ids: str) -> None:
+        """Make every S2 batch that names one of ``s2_ids`` (as sent, e.g. ``ARXIV:2401.04088``)
+        answer HTTP 500, until :meth:`reset`."""
+        with self._lock:
+            self._poison.update(s2_ids)
+
     def pending_faults(self, service: str) -> int:
         self._check_service(service)
         with self._lock:
@@ -276,11 +338,12 @@ class StandIn:
             self._paces[service] = seconds
 
     def reset(self) -> None:
-        """Forget logged requests, queued faults, pace violations and arrival times."""
+        """Forget logged requests, queued faults, poison ids, pace violations and arrivals."""
         with self._lock:
             self._log.clear()
             for queue in self._faults.values():
                 queue.clear()
+            self._poison.clear()
             self._violations.clear()
             self._last_arrival.clear()
 
@@ -324,13 +387,14 @@ class StandIn:
             if pace > 0 and previous is not None and logged.at - previous < pace - self.pace_slack:
                 self._violations[service] = self._violations.get(service, 0) + 1
                 logged.fault = "pace"
-                wait = _format_seconds(pace)
                 if service == "s2":
+                    # As real S2 does (API_NOTES.md): no Retry-After, the client must back off.
                     return _json_reply(
                         429,
                         {"message": "Too Many Requests. Please wait and try again.", "code": "429"},
-                        {"Retry-After": wait},
+                        {"x-amzn-ErrorType": "TooManyRequestsException"},
                     )
+                wait = _format_seconds(pace)
                 return _Reply(429, b"Rate exceeded.\n", "text/plain", {"Retry-After": wait})
             if self._faults[service]:
                 fault = self._faults[service].popleft()
@@ -349,7 +413,7 @@ class StandIn:
                 return _json_reply(fault.status, {"message": f"stand-in fault HTTP {fault.status}"})
             return _Reply(fault.status, f"HTTP {fault.status}\n".encode(), "text/plain")
         if fault.kind == "rate_limit":
-            headers = {"Retry-After": _format_seconds(fault.retry_after or 0)}
+            headers = _retry_after_headers(fault.retry_after)
             if service == "s2":
                 return _json_reply(429, {"message": "Too Many Requests", "code": "429"}, headers)
             return _Reply(429, b"Rate exceeded.\n", "text/plain", headers)
@@ -364,6 +428,30 @@ class StandIn:
         if fault.kind == "empty_page":
             return _Reply(200, responses.arxiv_feed({}, [], 0, 0), "application/atom+xml")
         return None
+
+    def reshape(self, fault: Fault, reply: _Reply) -> _Reply:
+        """The normal ``reply`` as a body fault (truncated, shuffled, unidentified) turns it."""
+        if reply.status != 200:
+            return reply
+        if fault.kind == "truncated_feed":
+            body = reply.body
+            cut = body.find(b"<entry>")
+            cut = len(body) // 2 if cut < 0 else cut + len(b"<entry>") + 20
+            return _Reply(200, body[:cut], reply.content_type, reply.headers)
+        if fault.kind in ("shuffled", "unidentified"):
+            items = json.loads(reply.body)
+            if not isinstance(items, list):
+                return reply
+            if fault.kind == "shuffled":
+                return _json_reply(200, items[::-1], reply.headers)
+            first = next((item for item in items if item is not None), None)
+            anonymous = (
+                None
+                if first is None
+                else {key: value for key, value in first.items() if key != "externalIds"}
+            )
+            return _json_reply(200, [anonymous for _ in items], reply.headers)
+        return reply
 
     def answer(self, logged: LoggedRequest) -> _Reply:
         """The normal answer to a request."""
@@ -442,6 +530,10 @@ class StandIn:
             return _json_reply(400, {"error": 'Body must be {"ids": [<string>, ...]}'})
         if len(ids) > S2_BATCH_LIMIT:
             return _json_reply(400, {"error": f"Cannot process more than {S2_BATCH_LIMIT} ids"})
+        with self._lock:
+            poisoned = self._poison.intersection(ids)
+        if poisoned:
+            return _json_reply(500, {"message": "Internal Server Error"})
         papers = [self.catalog.s2_lookup(one) for one in ids]
         if not any(paper is not None for paper in papers):
             return _json_reply(400, {"error": "No valid paper ids given"})
@@ -503,7 +595,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         standin: StandIn = self.server.standin  # type: ignore[attr-defined]
-        arrived = time.monotonic()
+        arrived = standin.clock()
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         parts = urlsplit(self.path)
@@ -534,13 +626,21 @@ class _Handler(BaseHTTPRequestHandler):
             if verdict.kind == "stall" and standin.wait_stopping(verdict.seconds):
                 self.close_connection = True
                 return
-            reply = standin.fault_reply(service, verdict) or standin.answer(logged)
+            reply = standin.fault_reply(service, verdict) or standin.reshape(
+                verdict, standin.answer(logged)
+            )
+            if verdict.kind == "trickle":
+                logged.status = reply.status
+                self._send(reply, seconds_per_byte=verdict.seconds, standin=standin)
+                return
         else:
             reply = standin.answer(logged)
         logged.status = reply.status
         self._send(reply)
 
-    def _send(self, reply: _Reply) -> None:
+    def _send(
+        self, reply: _Reply, *, seconds_per_byte: float = 0.0, standin: StandIn | None = None
+    ) -> None:
         try:
             self.send_response(reply.status)
             self.send_header("Content-Type", reply.content_type)
@@ -550,7 +650,16 @@ class _Handler(BaseHTTPRequestHandler):
             for name, value in reply.headers.items():
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(reply.body)
+            if standin is None or seconds_per_byte <= 0:
+                self.wfile.write(reply.body)
+            else:
+                self.wfile.flush()
+                for index in range(len(reply.body)):
+                    if standin.wait_stopping(seconds_per_byte):
+                        self.close_connection = True
+                        return
+                    self.wfile.write(reply.body[index : index + 1])
+                    self.wfile.flush()
             self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             # The client gave up (e.g. timed out during a stall): nothing left to do.
