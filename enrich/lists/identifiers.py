@@ -246,6 +246,9 @@ _URL_RE = re.compile(
 )
 
 
+_NESTED_TARGET_RE = re.compile(r"^\[[^\]]*\]\(\s*<?(?P<target>[^\s()<>]+)>?\s*\)$")
+
+
 def _host_matches(host: str, domains: tuple[str, ...] | frozenset[str]) -> bool:
     """``host`` is one of ``domains`` or a subdomain of one (checked suffix by suffix)."""
     while True:
@@ -275,8 +278,9 @@ def _parse_well_formed(host: str, path: str, query: str, flags: tuple[str, ...])
     if _host_matches(host, _OPENREVIEW_HOSTS):
         if path.rstrip("/") in ("/forum", "/pdf", "/attachment"):
             ids = parse_qs(query).get("id", [])
-            if ids and _OPENREVIEW_ID_RE.match(ids[0].strip()):
-                return ParsedLink(kind=IdKind.OPENREVIEW, id=ids[0].strip(), flags=flags)
+            note = ids[0].strip().rstrip("/") if ids else ""  # "?id=WOFspd4lq5/" seen in lists
+            if _OPENREVIEW_ID_RE.match(note):
+                return ParsedLink(kind=IdKind.OPENREVIEW, id=note, flags=flags)
         return ParsedLink(kind=IdKind.NONE, flags=flags)
     if _host_matches(host, _ACL_HOSTS):
         acl = _acl_from_path(path)
@@ -325,6 +329,14 @@ def parse_link(url: str) -> ParsedLink:
     text = url.strip()
     if not text or len(text) > 4096:
         return _NONE
+    nested = _NESTED_TARGET_RE.match(text)
+    if nested:
+        # "[Paper]([https://arxiv.org/abs/...](https://arxiv.org/abs/...))": a target that is
+        # itself a markdown link; its own target is the link meant.
+        inner = parse_link(nested.group("target"))
+        if inner.kind is IdKind.NONE:
+            return inner
+        return inner.model_copy(update={"flags": (MALFORMED_LINK, *inner.flags)})
     parts = _URL_RE.match(text)
     if parts:
         host = parts.group("host").lower()

@@ -1,0 +1,349 @@
+"""Finding entries: which units of a document are entries, what is attached to them, and the
+section each one is in.
+
+An entry is a list item, a table row, an HTML ``<tr>`` or ``<li>``, a paragraph or a heading that
+holds a real link (not an in-page ``#anchor``) or an id written as text, outside the sections
+that hold no entries (Contents, Acknowledgements, License, Contributing, Citation, ...).
+
+Blocks that only describe the entry above them are attached to it instead of being entries of
+their own (*field* blocks):
+
+- list items that open with a field label (``Paper: https://...``, ``**Metrics:** ...``,
+  ``Authors: ...``) or hold no link, nested under an item or following a title paragraph;
+- paragraphs made only of link labels (``[📄 Paper](url) | [💻 Code](url)``).
+
+A heading followed only by field blocks up to the next heading, with a paper link in it or in
+them, is one entry (a heading per paper: ``### [Title](arxiv-url)`` then ``- **Datasets:** ...``).
+A paragraph is an entry when it opens with a bold or quoted title, a link or a running number
+(``**[14]** Hinton, et al. "Title" ... [[pdf]](url)``); other paragraphs are prose.
+
+Headings, HTML ``<h1>``-``<h6>``, the ``<summary>`` of an enclosing ``<details>`` and bold
+pseudo-headings (a paragraph that is only ``**2024**``) make the section path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from enrich.lists.blocks import Document, SectionEvent, Summary
+from enrich.lists.classify import PieceKind
+from enrich.lists.fields import Piece, Style, field_label, pieces
+from enrich.lists.inline import Unit, UnitRole, clean_text
+from enrich.lists.links import has_paper_link, real_links, text_ids
+
+__all__ = ["BoilerplateKind", "FoundEntries", "boilerplate_kind", "find_entries"]
+
+# A heading that is only one of these words names a section of boilerplate, not entries
+# (anchored, so that "Papers with most citations" is not boilerplate).
+_BOILERPLATE_RE = re.compile(
+    r"^\W*(?:how to )?(acknowledge?ments?|licen[cs]e|contribut\w*(?: guidelines?)?|"
+    r"citations?|cit(?:e|ing)(?: us| this(?: \w+)?)?|star history|stargazers|"
+    r"(?:table of )?contents?|toc|contact(?: us)?|sponsors?|changelog|to-?do)\W*$",
+    re.IGNORECASE,
+)
+_FIELD_LABELS = frozenset(
+    """paper papers pdf code codes project page project page homepage home page website site demo
+    video slides blog poster authors author venue conference journal published publication year
+    date keywords keyword key tags tag tldr abstract summary note notes comments comment metrics
+    metric datasets dataset data expenv env environment task tasks method methods results result
+    highlights contribution contributions citation citations bibtex affiliation affiliations
+    institution organization status license model models benchmark benchmarks framework language
+    type category topic description link links arxiv github openreview doi supplementary supp
+    reviews score ratings keyword(s) area field application applications modality setting
+    limitations findings
+    """.split()  # noqa: SIM905
+)
+
+
+_TITLE_KINDS = (PieceKind.TITLE, PieceKind.NAME, PieceKind.DESCRIPTION)
+
+
+class BoilerplateKind:
+    """Kinds of no-entry section, as the audit names them."""
+
+    TABLE_OF_CONTENTS = "table_of_contents"
+    CITATION = "citation"
+    CONTRIBUTING = "contributing"
+    OTHER = "boilerplate"
+
+
+def boilerplate_kind(heading: str) -> str:
+    text = heading.lower()
+    if "content" in text or text.strip(" :") == "toc":
+        return BoilerplateKind.TABLE_OF_CONTENTS
+    if "cit" in text:
+        return BoilerplateKind.CITATION
+    if "contribut" in text:
+        return BoilerplateKind.CONTRIBUTING
+    return BoilerplateKind.OTHER
+
+
+@dataclass(slots=True)
+class FoundEntries:
+    entries: list[Unit] = field(default_factory=list)  # in document order
+    others: list[Unit] = field(default_factory=list)  # units that are not entries
+    title: str | None = None  # the list's first heading
+    #: (first line, boilerplate heading or None) from which a section is in force
+    section_marks: list[tuple[int, str | None]] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- unit shapes
+
+
+class _Shapes:
+    """Cached facts about units (pieces are costly: computed once per unit)."""
+
+    def __init__(self) -> None:
+        self._pieces: dict[int, list[Piece]] = {}
+
+    def pieces(self, unit: Unit) -> list[Piece]:
+        key = id(unit)
+        found = self._pieces.get(key)
+        if found is None:
+            found = self._pieces[key] = pieces(unit)
+        return found
+
+    def is_field(self, unit: Unit) -> bool:
+        """A block that only describes the entry it follows (see the module docstring)."""
+        if not real_links(unit) and not text_ids(unit):
+            return True
+        label = field_label(unit)
+        if label is not None and (
+            label in _FIELD_LABELS or self._only_links_after_label(unit, label)
+        ):
+            return True
+        return self.is_link_line(unit)
+
+    def _only_links_after_label(self, unit: Unit, label: str) -> bool:
+        """``Homepage: [https://...](https://...)``: the label, then links that are no title."""
+        found = self.pieces(unit)
+        if not found or found[0].text.lower().rstrip(":") != label:
+            return False
+        return all(
+            p.kind in (PieceKind.LINK_LABEL, PieceKind.NUMBER)
+            or (p.style is Style.LINK and p.kind is not PieceKind.TITLE)
+            for p in found[1:]
+        )
+
+    def is_link_line(self, unit: Unit) -> bool:
+        """Only link labels, tags and separators (``[[PDF](url)] [[GitHub](url)]``)."""
+        found = self.pieces(unit)
+        return bool(real_links(unit)) and all(
+            p.kind in (PieceKind.LINK_LABEL, PieceKind.NUMBER, PieceKind.TAG) for p in found
+        )
+
+    def has_title(self, unit: Unit) -> bool:
+        return any(p.kind is PieceKind.TITLE for p in self.pieces(unit))
+
+    def pseudo_heading(self, unit: Unit) -> str | None:
+        """``**2024**`` or ``**Table of Content:**`` alone in a paragraph: a pseudo-heading."""
+        if unit.links:
+            return None
+        spans = [s for ln in unit.lines for s in ln.spans if s.text.strip()]
+        if not spans or not all(s.strong and not s.em for s in spans[:-1]):
+            return None
+        last = spans[-1]
+        if not last.strong and last.text.strip() != ":":
+            return None
+        text = clean_text("".join(s.text for s in spans)).rstrip(":").strip()
+        return text if 0 < len(text) <= 80 else None
+
+    def paragraph_is_entry(self, unit: Unit) -> bool:
+        """Opens a line with a bold or quoted title, opens with a link to a paper, or opens with
+        a running number or holds a quoted title (and links a paper)."""
+        every = self.pieces(unit)
+        found = [p for p in every if p.kind not in (PieceKind.NUMBER, PieceKind.NOTE)]
+        if not found:
+            return False
+        if found[0].style is Style.LINK:
+            return has_paper_link(unit)
+        openers: dict[int, Piece] = {}
+        for piece in found:
+            openers.setdefault(piece.line, piece)
+        for line in sorted(openers)[:2]:
+            opener = openers[line]
+            if opener.style in (Style.BOLD, Style.QUOTED) and opener.kind in _TITLE_KINDS:
+                return True
+        numbered = every[0].kind is PieceKind.NUMBER
+        quoted_title = any(p.style is Style.QUOTED and p.kind is PieceKind.TITLE for p in found)
+        return (numbered or quoted_title) and has_paper_link(unit)
+
+
+# --------------------------------------------------------------------------- attachments
+
+
+def _attach_fields(units: list[Unit], shapes: _Shapes) -> set[int]:
+    """Merge field blocks into the entry they describe; returns the ids of merged units."""
+    merged: set[int] = set()
+    # nested list items that are fields of their parent item
+    for unit in units:
+        if unit.role is UnitRole.ITEM and unit.parent is not None and shapes.is_field(unit):
+            host = unit.parent
+            while id(host) in merged and host.parent is not None:
+                host = host.parent
+            if id(host) not in merged:
+                host.attach(unit)
+                merged.add(id(unit))
+    # a title paragraph followed by field items or link lines
+    index = 0
+    while index < len(units):
+        unit = units[index]
+        index += 1
+        if unit.role is not UnitRole.PARAGRAPH or has_paper_link(unit):
+            continue
+        if not shapes.has_title(unit) and shapes.pseudo_heading(unit) is None:
+            continue
+        followers: list[Unit] = []
+        look = index
+        while look < len(units):
+            follower = units[look]
+            if id(follower) in merged:
+                look += 1
+                continue
+            top_item = follower.role is UnitRole.ITEM and follower.level == 0
+            link_line = follower.role is UnitRole.PARAGRAPH and shapes.is_link_line(follower)
+            if (top_item and shapes.is_field(follower)) or link_line:
+                followers.append(follower)
+                look += 1
+                continue
+            break
+        # field items ("- Paper: url"), or link lines with a paper link (not a line of badges)
+        if any(real_links(f) for f in followers) and any(
+            f.role is UnitRole.ITEM or has_paper_link(f) for f in followers
+        ):
+            for follower in followers:
+                unit.attach(follower)
+                merged.add(id(follower))
+            index = look
+    return merged
+
+
+def _heading_entries(events: Sequence[object], shapes: _Shapes, merged: set[int]) -> set[int]:
+    """Headings that are entries of their own (a heading per paper); their scope is merged."""
+    found: set[int] = set()
+    headings = [
+        i for i, e in enumerate(events) if isinstance(e, Unit) and e.role is UnitRole.HEADING
+    ]
+    first_heading = headings[0] if headings else -1
+    for position, index in enumerate(headings):
+        heading = events[index]
+        assert isinstance(heading, Unit)
+        if index == first_heading and heading.level == 1:
+            continue  # the list's own title
+        end = headings[position + 1] if position + 1 < len(headings) else len(events)
+        scope = [e for e in events[index + 1 : end] if isinstance(e, Unit) and id(e) not in merged]
+        text = heading.plain_text()
+        if _BOILERPLATE_RE.match(text):
+            continue
+        heading_pieces = shapes.pieces(heading)
+        titled = any(p.kind is PieceKind.TITLE for p in heading_pieces)
+        if not titled:
+            continue
+        if not all(shapes.is_field(u) for u in scope):
+            continue
+        if not (has_paper_link(heading) or any(has_paper_link(u) for u in scope)):
+            continue
+        for unit in scope:
+            heading.attach(unit)
+            merged.add(id(unit))
+        found.add(id(heading))
+    return found
+
+
+# --------------------------------------------------------------------------- the pass
+
+
+def find_entries(doc: Document) -> FoundEntries:
+    """The entries of ``doc`` with their sections, and the units that are not entries."""
+    shapes = _Shapes()
+    events = doc.events
+    units = [e for e in events if isinstance(e, Unit)]
+    merged = _attach_fields([u for u in units if u.role is not UnitRole.HEADING], shapes)
+    heading_entries = _heading_entries(events, shapes, merged)
+    result = FoundEntries()
+    headings: list[tuple[int, str]] = []
+    pseudo: str | None = None
+    summaries: list[str | None] = []
+
+    def path() -> list[str]:
+        found = [text for _, text in headings if text]
+        if pseudo:
+            found.append(pseudo)
+        for summary in summaries:
+            if summary and (not found or summary.casefold() != found[-1].casefold()):
+                found.append(summary)
+        return found
+
+    def boilerplate() -> str | None:
+        nearest = [headings[-1][1]] if headings else []
+        for text in [*nearest, pseudo or ""]:
+            if text and _BOILERPLATE_RE.match(text):
+                return text
+        return None
+
+    def mark(line: int) -> None:
+        result.section_marks.append((line, boilerplate()))
+
+    for event in events:
+        if event is SectionEvent.DETAILS_OPEN:
+            summaries.append(None)
+            continue
+        if event is SectionEvent.DETAILS_CLOSE:
+            if summaries:
+                summaries.pop()
+            continue
+        if isinstance(event, Summary):
+            if summaries:
+                summaries[-1] = event.text
+            continue
+        assert isinstance(event, Unit)
+        unit = event
+        if id(unit) in merged:
+            continue
+        if unit.role is UnitRole.HEADING:
+            level = unit.level
+            while headings and headings[-1][0] >= level:
+                headings.pop()
+            pseudo = None
+            if id(unit) in heading_entries:
+                unit.section = path()
+                unit.boilerplate = boilerplate()
+                result.entries.append(unit)
+                mark(unit.line)
+                continue
+            text = unit.plain_text()
+            headings.append((level, text))
+            if result.title is None and text:
+                result.title = text
+            unit.section = path()
+            result.others.append(unit)
+            mark(unit.line)
+            continue
+        if unit.role is UnitRole.PARAGRAPH and not unit.attachments:
+            heading_text = shapes.pseudo_heading(unit)
+            if heading_text is not None:
+                pseudo = heading_text
+                unit.section = path()
+                result.others.append(unit)
+                mark(unit.line)
+                continue
+        unit.section = path()
+        unit.boilerplate = boilerplate()
+        if _is_entry(unit, shapes):
+            result.entries.append(unit)
+        else:
+            result.others.append(unit)
+    result.entries.sort(key=lambda u: (u.line, u.order))
+    return result
+
+
+def _is_entry(unit: Unit, shapes: _Shapes) -> bool:
+    if unit.boilerplate is not None:
+        return False
+    if not real_links(unit) and not text_ids(unit):
+        return False
+    if unit.role is UnitRole.PARAGRAPH and not unit.attachments:
+        return shapes.paragraph_is_entry(unit)
+    return True
