@@ -15,6 +15,7 @@ import re
 import threading
 import time
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -171,6 +172,8 @@ class StandIn:
 
     ``pace_slack`` is how much earlier than the pace a request may arrive without a 429; it
     absorbs the network jitter between a client starting a request and the server seeing it.
+    ``titles`` (paper id -> title) adds papers known only by id and title to the catalogue
+    (:meth:`Catalog.add_paper`), e.g. the titles a list's correct rows give its ids.
     """
 
     def __init__(
@@ -182,8 +185,11 @@ class StandIn:
         s2_pace: float = 0.0,
         synthetic: int = 0,
         pace_slack: float = 0.05,
+        titles: Mapping[str, str] | None = None,
     ) -> None:
         self.catalog = Catalog(synthetic=synthetic)
+        for paper_id, title in (titles or {}).items():
+            self.catalog.add_paper(paper_id, title)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._log: list[LoggedRequest] = []
