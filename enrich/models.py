@@ -176,6 +176,8 @@ class OutsideReason(StrEnum):
     """A paragraph that is not an entry."""
     DROPPED = "dropped"
     """Text the markdown parser did not read (see ``dropped_elements``)."""
+    MENTIONED = "mentioned"
+    """Written as text (``arXiv:ID``) in an entry that links its paper elsewhere."""
     NOT_READ = "not_read"
     """Inside an entry, but not read as one of its ids."""
 

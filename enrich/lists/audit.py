@@ -56,9 +56,10 @@ _BOILERPLATE_REASONS = {
 }
 
 
-def scan_ids(text: str) -> list[tuple[int, str]]:
-    """Every (1-based line, prefixed paper id) written in ``text``, in order."""
-    found: list[tuple[int, str]] = []
+def scan_ids(text: str) -> list[tuple[int, str, bool]]:
+    """Every (1-based line, prefixed paper id, written as text rather than in a URL) in
+    ``text``, in order."""
+    found: list[tuple[int, str, bool]] = []
     for number, line in enumerate(text.split("\n"), start=1):
         if not _HINT_RE.search(line):
             continue
@@ -71,7 +72,7 @@ def scan_ids(text: str) -> list[tuple[int, str]]:
             else:
                 paper_id = normalize_id(f"doi:{match.group('doi').rstrip(_TRAILING)}")
             if paper_id is not None:
-                found.append((number, paper_id))
+                found.append((number, paper_id, not match.group("url")))
     return found
 
 
@@ -107,7 +108,7 @@ def audit_extraction(
     seen: set[tuple[str, int]] = set()
     first_entry = entries[0].line if entries else None
     others = _others_index(found.others)
-    for line, paper_id in scanned:
+    for line, paper_id, as_text in scanned:
         covering = held_by.get(line, [])
         if any(paper_id in entry_ids[i] for i in covering):
             continue
@@ -121,6 +122,11 @@ def audit_extraction(
                 reason, detail = OutsideReason.IMAGE, None
             elif _in_ranges(line, doc.comments):
                 reason, detail = OutsideReason.HTML_COMMENT, None
+            elif as_text:
+                reason, detail = (
+                    OutsideReason.MENTIONED,
+                    f"entry at line {entries[covering[0]].line}",
+                )
             else:
                 reason, detail = (
                     OutsideReason.NOT_READ,
@@ -130,7 +136,7 @@ def audit_extraction(
             reason, detail = _reason(line, paper_id, doc, found, images, first_entry, others)
         outside.append(OutsideId(id=paper_id, line=line, reason=reason, detail=detail))
 
-    scanned_ids = {paper_id for _, paper_id in scanned}
+    scanned_ids = {paper_id for _, paper_id, _ in scanned}
     return ExtractionAudit(
         ids_in_text=len(scanned_ids),
         ids_in_entries=len(scanned_ids & held),

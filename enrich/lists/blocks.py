@@ -229,6 +229,7 @@ class _Walker:
         self.order = 0
         self.lines = self.doc.lines = text.split("\n")
         self.covered = bytearray(len(self.lines) + 1)
+        self.quotes = 0  # depth of open blockquotes
 
     def new_unit(self, role: UnitRole, line: int, *, level: int = 0, register: bool = True) -> Unit:
         self.order += 1
@@ -253,6 +254,7 @@ class _Walker:
     def walk(self, tokens: list[Token]) -> None:
         html_reader = _HtmlReader(self)
         items: list[Unit] = []
+        lists: list[int] = []  # ids of the open markdown lists
         table_header: list[str] | None = None
         row: Unit | None = None
         in_head = False
@@ -293,11 +295,22 @@ class _Walker:
                 heading = self.new_unit(UnitRole.HEADING, line, level=int(tok.tag[1]))
             elif kind == "heading_close":
                 heading = None
+            elif kind == "blockquote_open":
+                self.quotes += 1
+            elif kind == "blockquote_close":
+                self.quotes = max(0, self.quotes - 1)
+            elif kind in ("bullet_list_open", "ordered_list_open"):
+                self.order += 1
+                lists.append(self.order)
+            elif kind in ("bullet_list_close", "ordered_list_close"):
+                if lists:
+                    lists.pop()
             elif kind == "list_item_open":
                 if len(items) < MAX_DEPTH:
                     line = tok.map[0] + 1 if tok.map else 1
                     unit = self.new_unit(UnitRole.ITEM, line, level=len(items))
                     unit.parent = items[-1] if items else None
+                    unit.group = lists[-1] if lists else 0
                     items.append(unit)
                 else:
                     items.append(items[-1])
@@ -354,6 +367,7 @@ class _Walker:
             InlineBuilder(unit, line).feed(children[:last_break])
             return
         unit = self.new_unit(UnitRole.PARAGRAPH, line)
+        unit.quoted = self.quotes > 0
         InlineBuilder(unit, line).feed(children)
 
     def _find_dropped(self) -> None:

@@ -22,6 +22,7 @@ __all__ = [
     "is_title_like",
     "not_title_reason",
     "reads_as_sentence",
+    "reads_like_a_paper_title",
     "tidy",
 ]
 
@@ -54,6 +55,7 @@ _REASONS = {
 # Words of link labels: what a link is (paper, code, ...), never what the paper is called.
 _LINK_WORDS = frozenset(
     """paper papers pdf pdfs arxiv code codes github gitlab link links project projects page
+    here available click
     website site homepage home blog post video videos short long presentation presentations
     slide slides poster demo demos data dataset datasets model models weights checkpoint
     checkpoints hugging face huggingface hf doi openreview acl bib bibtex supp supplementary
@@ -137,10 +139,17 @@ _DATE_TOKEN_RE = re.compile(
     re.IGNORECASE,
 )
 _GLUED_VENUE_RE = re.compile(r"^([a-z][a-z&\-]*?)['’]?(\d{2}|\d{4})$")
+_ID_TOKEN_RE = re.compile(r"^(?:arxiv|doi|abs)[:/]\S+$")
+_JOURNAL_WORDS = frozenset(
+    """transactions journal proceedings conference symposium workshop communications letters
+    magazine annals review reviews ieee acm international""".split()  # noqa: SIM905
+)
 _GLUED_YEAR_RE = re.compile(r"^[a-z][a-z&\-]*['’]?(?:19|20)\d\d$")
 _ACRONYM_RE = re.compile(r"^[A-Z][A-Z0-9&\-]{1,9}$")
+# A name word: capitalized with lower-case letters ("LeCun", "Jean-Paul"), or an initial ("E.");
+# all-capital words ("AI", "GPU") are not names.
 _NAME_WORD_RE = re.compile(
-    r"^(?:[A-Z][^\W\d_]*(?:[-'’][A-Z]?[^\W\d_]+)*\.?|[A-Z]\.(?:-?[A-Z]\.)*)$"
+    r"^(?:[A-Z](?=[^\W\d_]*[a-z])[^\W\d_]*(?:[-'’][A-Z]?[^\W\d_]+)*\.?|[A-Z]\.?(?:-?[A-Z]\.)*)$"
 )
 _PARTICLES = frozenset(
     """van von de der den di da del della du le la al bin ben dos das y""".split()  # noqa: SIM905
@@ -175,6 +184,8 @@ def tidy(text: str) -> str:
     """
     text = _SHORTCODE_RE.sub(" ", text) if ":" in text else text
     text = " ".join(text.split())
+    if text and text[0].isalnum() and text[-1].isalnum():
+        return text  # nothing to strip at either end
     for _ in range(4):
         previous = text
         text = _strip_symbols(text.strip(_TIDY_EDGES))
@@ -279,6 +290,8 @@ def _is_tag(text: str, words: list[str], *, bracketed: bool) -> bool:
         return False
     if bracketed and len(words) == 1 and _GLUED_YEAR_RE.match(words[0]):
         return True  # [[TrustNLP2023]](url), [Sensors2022]
+    if _YEAR_RE.match(words[-1].strip(".:")) and any(w in _JOURNAL_WORDS for w in words[:-1]):
+        return True  # "IEEE Transactions on Neural Networks 2006", "Communications in ... 2017"
     anchored = False  # at least one venue, year or date word
     acronyms = 0
     original = _words(text)
@@ -295,6 +308,8 @@ def _is_tag(text: str, words: list[str], *, bracketed: bool) -> bool:
             anchored = True
         elif word in _VENUE_QUALIFIERS:
             continue
+        elif _ID_TOKEN_RE.match(word):
+            anchored = True  # "arXiv preprint arXiv:1703.06870"
         elif _ACRONYM_RE.match(raw.rstrip("0123456789'’") or raw):
             acronyms += 1
         else:
@@ -312,8 +327,8 @@ def looks_like_authors(text: str) -> bool:
         before = _ET_AL_RE.split(text, maxsplit=1)[0]
         return len(before.split()) <= 8
     parts = [p.strip(" .") for p in _AUTHOR_SPLIT_RE.split(text.strip(" .")) if p.strip(" .")]
-    if len(parts) < 2:
-        return False
+    if len(parts) < 2 or ("," not in text and ";" not in text and len(parts) < 3):
+        return False  # "Risky Instruction Sharing and Norm Enforcement" is a title
     multiword = 0
     for part in parts:
         tokens = part.split()
@@ -354,10 +369,11 @@ def looks_like_description(text: str) -> bool:
 
 
 def reads_as_sentence(text: str) -> bool:
-    """Text that opens like a sentence about something (``presents a ...``), not a title.
+    """Text that reads as a sentence about something (``presents a ...``, ``Unified data format
+    for visual localization``), not as a title in Title Case.
 
     Used for the text after a name (``**Audiobox** - Meta's new model for ...``); titles written
-    all in lower case are not told apart by this alone, so it is not part of :func:`classify`.
+    in sentence case are not told apart by this alone, so it is not part of :func:`classify`.
     """
     words = text.split()
     if len(words) < 2:
@@ -365,9 +381,13 @@ def reads_as_sentence(text: str) -> bool:
     first = words[0]
     if first.isalpha() and first.islower():
         return True
-    content = [w for w in words[1:] if w.isalpha() and w.lower() not in _CONNECTORS]
-    lower = sum(w.islower() for w in content)
-    return len(content) >= 3 and lower / len(content) > 0.6
+    content = [
+        w for w in words[1:] if len(w) > 3 and w[:1].isalpha() and w.lower() not in _CONNECTORS
+    ]
+    if len(content) < 2:
+        return False
+    capitalized = sum(w[:1].isupper() for w in content)
+    return capitalized / len(content) < 0.6
 
 
 def looks_like_name(text: str) -> bool:
@@ -388,6 +408,16 @@ def _camel(word: str) -> bool:
         any(c.isupper() for c in part[1:]) and any(c.islower() for c in part)
         for part in word.split("-")
     )
+
+
+#: A paper's title has at least this many words; names of tools and models have fewer.
+PAPER_TITLE_WORDS = 5
+
+
+def reads_like_a_paper_title(title: str) -> bool:
+    """A title (not a name, tag or label) of at least :data:`PAPER_TITLE_WORDS` words."""
+    text = tidy(title)
+    return len(text.split()) >= PAPER_TITLE_WORDS and classify(text) is PieceKind.TITLE
 
 
 def is_title_like(title: str) -> bool:

@@ -33,7 +33,13 @@ from enrich.lists.fields import Piece, Style, field_label, pieces
 from enrich.lists.inline import Unit, UnitRole, clean_text
 from enrich.lists.links import has_paper_link, real_links, text_ids
 
-__all__ = ["BoilerplateKind", "FoundEntries", "boilerplate_kind", "find_entries"]
+__all__ = [
+    "BoilerplateKind",
+    "FoundEntries",
+    "boilerplate_kind",
+    "declares_paper",
+    "find_entries",
+]
 
 # A heading that is only one of these words names a section of boilerplate, not entries
 # (anchored, so that "Papers with most citations" is not boilerplate).
@@ -105,6 +111,11 @@ class _Shapes:
             found = self._pieces[key] = pieces(unit)
         return found
 
+    def known_label(self, unit: Unit) -> str | None:
+        """The field label a block opens with, when it is a known one (``Paper:``, ...)."""
+        label = field_label(unit)
+        return label if label in _FIELD_LABELS else None
+
     def is_field(self, unit: Unit) -> bool:
         """A block that only describes the entry it follows (see the module docstring)."""
         if not real_links(unit) and not text_ids(unit):
@@ -121,6 +132,8 @@ class _Shapes:
         found = self.pieces(unit)
         if not found or found[0].text.lower().rstrip(":") != label:
             return False
+        if found[0].kind is PieceKind.TITLE:
+            return False  # "Hamiltonian Neural Networks: [NeurIPS19](url)" is a title
         return all(
             p.kind in (PieceKind.LINK_LABEL, PieceKind.NUMBER)
             or (p.style is Style.LINK and p.kind is not PieceKind.TITLE)
@@ -136,6 +149,11 @@ class _Shapes:
 
     def has_title(self, unit: Unit) -> bool:
         return any(p.kind is PieceKind.TITLE for p in self.pieces(unit))
+
+    def titled(self, unit: Unit) -> bool:
+        """The unit opens with a title (``Transform Once: Efficient Operator Learning ...``)."""
+        found = [p for p in self.pieces(unit) if p.kind not in (PieceKind.NUMBER, PieceKind.NOTE)]
+        return bool(found) and found[0].kind is PieceKind.TITLE
 
     def pseudo_heading(self, unit: Unit) -> str | None:
         """``**2024**`` or ``**Table of Content:**`` alone in a paragraph: a pseudo-heading."""
@@ -158,7 +176,8 @@ class _Shapes:
         if not found:
             return False
         if found[0].style is Style.LINK:
-            return has_paper_link(unit)
+            # "[Title](arxiv-url) ...", not "[CVPR 2023](venue-page) text"
+            return found[0].kind in _TITLE_KINDS and has_paper_link(unit)
         openers: dict[int, Piece] = {}
         for piece in found:
             openers.setdefault(piece.line, piece)
@@ -166,32 +185,36 @@ class _Shapes:
             opener = openers[line]
             if opener.style in (Style.BOLD, Style.QUOTED) and opener.kind in _TITLE_KINDS:
                 return True
+        # **[14]** Hinton, et al. "Title" ... [[pdf]](url)
         numbered = every[0].kind is PieceKind.NUMBER
-        quoted_title = any(p.style is Style.QUOTED and p.kind is PieceKind.TITLE for p in found)
-        return (numbered or quoted_title) and has_paper_link(unit)
+        return numbered or any(p.style is Style.QUOTED and p.kind is PieceKind.TITLE for p in found)
 
 
 # --------------------------------------------------------------------------- attachments
 
 
 def _attach_fields(units: list[Unit], shapes: _Shapes) -> set[int]:
-    """Merge field blocks into the entry they describe; returns the ids of merged units."""
+    """Merge field blocks into the entry they describe; returns the ids of merged units.
+
+    ``units`` in document order, headings included (a heading ends what a title paragraph
+    describes).
+    """
     merged: set[int] = set()
     # nested list items that are fields of their parent item
     for unit in units:
         if unit.role is UnitRole.ITEM and unit.parent is not None and shapes.is_field(unit):
-            host = unit.parent
-            while id(host) in merged and host.parent is not None:
-                host = host.parent
-            if id(host) not in merged:
-                host.attach(unit)
+            parent = unit.parent
+            while id(parent) in merged and parent.parent is not None:
+                parent = parent.parent
+            if id(parent) not in merged:
+                parent.attach(unit)
                 merged.add(id(unit))
-    # a title paragraph followed by field items or link lines
+    # a title paragraph followed by field items ("- Paper: url", "- Code: None") or link lines
     index = 0
     while index < len(units):
         unit = units[index]
         index += 1
-        if unit.role is not UnitRole.PARAGRAPH or has_paper_link(unit):
+        if unit.role is not UnitRole.PARAGRAPH or unit.quoted or has_paper_link(unit):
             continue
         if not shapes.has_title(unit) and shapes.pseudo_heading(unit) is None:
             continue
@@ -209,24 +232,44 @@ def _attach_fields(units: list[Unit], shapes: _Shapes) -> set[int]:
                 look += 1
                 continue
             break
-        # field items ("- Paper: url"), or link lines with a paper link (not a line of badges)
-        if any(real_links(f) for f in followers) and any(
-            f.role is UnitRole.ITEM or has_paper_link(f) for f in followers
-        ):
+        labelled = any(shapes.known_label(f) is not None for f in followers)
+        # a line of badges after an introduction is no field of it: it must link a paper
+        if labelled or any(has_paper_link(f) for f in followers):
             for follower in followers:
                 unit.attach(follower)
                 merged.add(id(follower))
             index = look
+    # a list of field items with no title before it: its first item holds the others
+    host: Unit | None = None  # the first field item of the current list
+    labels: set[str] = set()
+    for unit in units:
+        if id(unit) in merged:
+            continue
+        label = shapes.known_label(unit) if unit.role is UnitRole.ITEM else None
+        if label is None or unit.level != 0:
+            host = None
+            continue
+        if host is not None and unit.group == host.group and label not in labels:
+            host.attach(unit)
+            merged.add(id(unit))
+            labels.add(label)
+        else:
+            host, labels = unit, {label}
     return merged
+
+
+#: A heading without a paper link of its own is an entry only in a list that has at least this
+#: many such headings (a heading per paper), not a lone section heading above a field list.
+_HEADING_LAYOUT_MIN = 3
 
 
 def _heading_entries(events: Sequence[object], shapes: _Shapes, merged: set[int]) -> set[int]:
     """Headings that are entries of their own (a heading per paper); their scope is merged."""
-    found: set[int] = set()
     headings = [
         i for i, e in enumerate(events) if isinstance(e, Unit) and e.role is UnitRole.HEADING
     ]
     first_heading = headings[0] if headings else -1
+    candidates: list[tuple[Unit, list[Unit], bool]] = []
     for position, index in enumerate(headings):
         heading = events[index]
         assert isinstance(heading, Unit)
@@ -234,22 +277,38 @@ def _heading_entries(events: Sequence[object], shapes: _Shapes, merged: set[int]
             continue  # the list's own title
         end = headings[position + 1] if position + 1 < len(headings) else len(events)
         scope = [e for e in events[index + 1 : end] if isinstance(e, Unit) and id(e) not in merged]
-        text = heading.plain_text()
-        if _BOILERPLATE_RE.match(text):
+        if _BOILERPLATE_RE.match(heading.plain_text()):
             continue
-        heading_pieces = shapes.pieces(heading)
-        titled = any(p.kind is PieceKind.TITLE for p in heading_pieces)
-        if not titled:
+        if not any(p.kind is PieceKind.TITLE for p in shapes.pieces(heading)):
             continue
         if not all(shapes.is_field(u) for u in scope):
             continue
-        if not (has_paper_link(heading) or any(has_paper_link(u) for u in scope)):
-            continue
-        for unit in scope:
-            heading.attach(unit)
-            merged.add(id(unit))
-        found.add(id(heading))
+        linked = has_paper_link(heading)
+        if linked or any(has_paper_link(u) for u in scope):
+            candidates.append((heading, scope, True))
+        elif real_links(heading) or any(real_links(u) for u in scope):
+            candidates.append((heading, scope, False))
+    levels: dict[int, int] = {}
+    for heading, _, paper in candidates:
+        levels[heading.level] = levels.get(heading.level, 0) + paper
+    found: set[int] = set()
+    for heading, scope, _ in candidates:
+        if has_paper_link(heading) or levels[heading.level] >= _HEADING_LAYOUT_MIN:
+            for unit in scope:
+                heading.attach(unit)
+                merged.add(id(unit))
+            found.add(id(heading))
+            heading.paper_layout = levels[heading.level] >= _HEADING_LAYOUT_MIN
     return found
+
+
+_PAPER_LABELS = frozenset({"paper", "papers", "pdf", "arxiv", "paper link", "publication"})
+
+
+def declares_paper(unit: Unit) -> bool:
+    """The entry has a ``Paper:`` field (even ``Paper: None``), is one heading of a list written
+    as a heading per paper, or is a titled item among linked papers: it is a paper's entry."""
+    return unit.paper_layout or any(field_label(a) in _PAPER_LABELS for a in unit.attachments)
 
 
 # --------------------------------------------------------------------------- the pass
@@ -260,8 +319,9 @@ def find_entries(doc: Document) -> FoundEntries:
     shapes = _Shapes()
     events = doc.events
     units = [e for e in events if isinstance(e, Unit)]
-    merged = _attach_fields([u for u in units if u.role is not UnitRole.HEADING], shapes)
+    merged = _attach_fields(units, shapes)
     heading_entries = _heading_entries(events, shapes, merged)
+    linked_share = _linked_share(units, merged)
     result = FoundEntries()
     headings: list[tuple[int, str]] = []
     pseudo: str | None = None
@@ -331,7 +391,7 @@ def find_entries(doc: Document) -> FoundEntries:
                 continue
         unit.section = path()
         unit.boilerplate = boilerplate()
-        if _is_entry(unit, shapes):
+        if _is_entry(unit, shapes, linked_share):
             result.entries.append(unit)
         else:
             result.others.append(unit)
@@ -339,11 +399,41 @@ def find_entries(doc: Document) -> FoundEntries:
     return result
 
 
-def _is_entry(unit: Unit, shapes: _Shapes) -> bool:
+#: A link-less item is an entry in a list where at least this share of items have links.
+_LINKED_SHARE = 0.5
+
+
+def _linked_share(units: Sequence[Unit], merged: set[int]) -> dict[int, float]:
+    """For each section (the units after one heading), the share of its top-level list items
+    (not merged into another) that have a link, keyed by ``id`` of each item."""
+    sections: list[list[Unit]] = [[]]
+    for unit in units:
+        if unit.role is UnitRole.HEADING:
+            sections.append([])
+        elif unit.role is UnitRole.ITEM and unit.level == 0 and id(unit) not in merged:
+            sections[-1].append(unit)
+    share: dict[int, float] = {}
+    for items in sections:
+        if items:
+            linked = sum(bool(real_links(item)) for item in items) / len(items)
+            share.update((id(item), linked) for item in items)
+    return share
+
+
+def _is_entry(unit: Unit, shapes: _Shapes, linked_share: dict[int, float]) -> bool:
     if unit.boilerplate is not None:
         return False
     if not real_links(unit) and not text_ids(unit):
-        return False
+        # "**Title**" then "- Paper: None": a paper entry whose links are missing
+        if any(shapes.known_label(a) is not None for a in unit.attachments):
+            return True
+        # an item titled like a paper among linked papers: a paper whose link is missing
+        unit.paper_layout = (
+            unit.role is UnitRole.ITEM
+            and linked_share.get(id(unit), 0.0) >= _LINKED_SHARE
+            and shapes.titled(unit)
+        )
+        return unit.paper_layout
     if unit.role is UnitRole.PARAGRAPH and not unit.attachments:
         return shapes.paragraph_is_entry(unit)
     return True

@@ -24,14 +24,15 @@ from collections.abc import Iterator
 
 from enrich.lists.audit import audit_extraction
 from enrich.lists.blocks import Document, read_document
-from enrich.lists.entries import FoundEntries, find_entries
+from enrich.lists.classify import reads_like_a_paper_title
+from enrich.lists.entries import FoundEntries, declares_paper, find_entries
 from enrich.lists.fields import read_fields
 from enrich.lists.identifiers import IdKind
 from enrich.lists.inline import Unit, UnitRole
-from enrich.lists.kinds import entry_kind
+from enrich.lists.kinds import LinkEvidence, entry_kind
 from enrich.lists.links import add_text_links, link_role, locate_targets, read_links
 from enrich.lists.read import ListText
-from enrich.models import Entry, ExtractedList, LinkRole, TitleSource
+from enrich.models import Entry, ExtractedList, Link, LinkRole, TitleSource
 
 __all__ = ["extract_entries", "extract_list", "list_title"]
 
@@ -63,21 +64,22 @@ def _read(text: str) -> tuple[Document, FoundEntries]:
 
 def _entry(unit: Unit, list_name: str, list_title: str | None, position: int) -> Entry:
     fields = read_fields(unit)
-    title_cell_link = fields.title_link if fields.title_column else None
+    title_cell_link = fields.title_link if fields.paper_column else None
     reading = read_links(unit, title_cell_link)
     flags = list(reading.flags)
     if fields.title_spans_lines:
         flags.append("title_spans_lines")
     if not fields.title:
         flags.append("no_title")
-    has_paper = reading.has_paper
-    if title_cell_link is not None and not has_paper:
+    if title_cell_link is not None and not reading.has_paper:
         # A row of a "Paper" column is a paper even when its title links to code.
         raw = unit.links[title_cell_link]
         if link_role(raw.url, "", IdKind.NONE, is_title_cell_link=True) is LinkRole.CODE:
             flags.append("paper_title_links_to_code")
-        has_paper = True
+    # a "Paper:" field, or a row of a "Paper" column: a paper even without a paper link
+    has_paper = reading.has_paper or declares_paper(unit) or fields.paper_column
     line = fields.title_line if unit.role is UnitRole.PARAGRAPH else unit.line
+    title_link = _link_at(reading.links, unit, fields.title_link)
     # model_construct: every value is built from typed parts, and validating 10,000 entries
     # again would cost a third of the extraction time (tests re-validate the output).
     return Entry.model_construct(
@@ -93,10 +95,10 @@ def _entry(unit: Unit, list_name: str, list_title: str | None, position: int) ->
         kind=entry_kind(
             unit.section,
             list_title,
-            has_paper=has_paper,
-            has_code=reading.has_code,
+            LinkEvidence.of(reading.links, has_paper=has_paper, title_link=title_link),
             title_source=fields.source,
             name_header=fields.name_header,
+            titled_like_a_paper=reads_like_a_paper_title(fields.title),
         ),
         venue=fields.venue,
         year=fields.year,
@@ -107,6 +109,14 @@ def _entry(unit: Unit, list_name: str, list_title: str | None, position: int) ->
         paper_urls=reading.paper_urls,
         flags=flags,
     )
+
+
+def _link_at(links: list[Link], unit: Unit, index: int | None) -> Link | None:
+    """The entry's link for the unit's raw link ``index`` (the title's link), if any."""
+    if index is None:
+        return None
+    raw = unit.links[index]
+    return next((lk for lk in links if lk.url == raw.url and lk.line == (raw.line or None)), None)
 
 
 def _entries(doc: Document, found: FoundEntries, list_name: str) -> list[Entry]:

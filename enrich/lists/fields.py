@@ -79,18 +79,21 @@ class Fields:
     date: str | None = None
     authors: str | None = None
     name_header: str | None = None  # header of the row's name column ("model", "tool", ...)
+    named_by_column: bool = False  # the row has no title, only its name column
     title_column: bool = False  # the row's table has a title column
+    paper_column: bool = False  # ... and the header calls it "Paper"
 
 
 # --------------------------------------------------------------------------- pieces
 
 # Separators inside plain text; " by " and ", in " only count when what follows fits them.
 _SPLIT_RE = re.compile(
-    r"(?P<quote>\"[^\"]{3,}\"|“[^”]{3,}”|「[^」]{3,}」)"
-    r"|(?P<group>\([^()]*\)|\[[^\[\]]*\]|【[^】]*】|（[^（）]*）)"
+    r"(?P<quote>\"[^\"\s]+\s[^\"]+\"|“[^”\s]+\s[^”]+”|「[^」]{3,}」)"
+    r"|(?<!\S)(?P<group>\([^()]*\)|\[[^\[\]]*\]|【[^】]*】|（[^（）]*）)"
     r"|(?P<url>(?:https?|ftp)://[^\s<>()\[\]\"'`|]+)"
-    r"|(?P<sep>\s+[-–—]+\s+|\s*\|\s*|\s*;\s+|,\s+in\s+|\.\s+In\s+|\s+by\s+|,\s+|\.\s+|\s*•\s*|\s*·\s+)"
+    r"|(?P<sep>\s+[-–—]+\s+|\s*\|\s*|\s*;\s+|,\s+in\s+|\.\s+In\s+|\s+by\s+|\s*•\s*|\s*·\s+)"
 )
+_LEADING_COLON_RE = re.compile(r"^\s*[:：]\s+")
 _LEADING_NUMBER_RE = re.compile(r"^\s*(?:\d{1,4}[.)]|\[\d{1,4}\]|\(\d{1,4}\)|#\d{1,4})(?=\s|$)")
 _YEAR_RE = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 _DATE_WORD_RE = re.compile(
@@ -106,8 +109,8 @@ def _sep_name(raw: str) -> str:
         return "in"
     if text == "by":
         return "by"
-    if text in (",", "."):
-        return text
+    if text[:1] in "-–—":
+        return "-"
     return text[:1] if text else " "
 
 
@@ -170,7 +173,18 @@ def _line_pieces(unit: Unit, group: list[Line], found: list[Piece]) -> None:
     for index, (style, spans, first, last) in enumerate(runs):
         text = "".join(s.text for s in spans)
         if style is Style.PLAIN:
-            sep = _plain_pieces(text, first, last, cell, attached, sep, found, at_start=index == 0)
+            after_link = any(r[0] is Style.LINK for r in runs[:index])
+            sep = _plain_pieces(
+                text,
+                first,
+                last,
+                cell,
+                attached,
+                sep,
+                found,
+                at_start=index == 0,
+                after_link=after_link,
+            )
             continue
         before = runs[index - 1] if index else None
         after = runs[index + 1] if index + 1 < len(runs) else None
@@ -231,8 +245,13 @@ def _plain_pieces(
     found: list[Piece],
     *,
     at_start: bool,
+    after_link: bool = False,
 ) -> str:
     """Cut plain text into pieces; returns the separator left pending at its end."""
+    label_end = _LEADING_COLON_RE.match(text)
+    if label_end and not at_start:
+        # "**torchdyn**: PyTorch library for ...": what follows a styled label and a colon
+        sep, text = ":", text[label_end.end() :]
     if at_start:
         number = _LEADING_NUMBER_RE.match(text)
         if number:
@@ -245,9 +264,19 @@ def _plain_pieces(
         nonlocal sep
         chunk = "".join(current)
         current.clear()
-        if tidy(chunk):
-            _add(found, chunk, Style.PLAIN, first, last, cell, attached, sep, False)
-            sep = ""
+        if not tidy(chunk):
+            return
+        # "Title, WWW'22." / "Title. ICML 2019.": a venue tag after the last comma or period
+        for mark in (", ", ". "):
+            head, found_mark, tail = chunk.rstrip(" .,").rpartition(mark)
+            tagged = found_mark and tidy(head) and tidy(tail)
+            if tagged and classify(tidy(tail)) in (PieceKind.TAG, PieceKind.NOTE):
+                _add(found, head, Style.PLAIN, first, last, cell, attached, sep, False)
+                _add(found, tail, Style.PLAIN, first, last, cell, attached, mark[0], False)
+                sep = ""
+                return
+        _add(found, chunk, Style.PLAIN, first, last, cell, attached, sep, False)
+        sep = ""
 
     for match in _SPLIT_RE.finditer(text):
         current.append(text[position : match.start()])
@@ -258,17 +287,24 @@ def _plain_pieces(
             flush()
             sep = _sep_name(match.group(0))
         elif match.lastgroup == "quote":
+            if cell >= 0:  # a table cell is one field: quotes in it are part of its text
+                current.append(match.group(0))
+                continue
             flush()
-            _add(found, match.group(0), Style.QUOTED, first, last, cell, attached, sep, False)
+            # a quoted title before the row's links; after them, a quoted remark
+            style = Style.PLAIN if after_link else Style.QUOTED
+            _add(found, match.group(0), style, first, last, cell, attached, sep, False)
             sep = ""
         else:
             group = match.group(0)
-            kind = classify(tidy(group), bracketed=True) if tidy(group) else PieceKind.NUMBER
+            # [ECCV] is a tag; (PASB) after a title is its short name
+            square = group.startswith(("[", "【"))
+            kind = classify(tidy(group), bracketed=square) if tidy(group) else PieceKind.NUMBER
             if kind in (PieceKind.TITLE, PieceKind.NAME, PieceKind.DESCRIPTION):
                 current.append(group)  # "(Human-AI Education)" stays part of the title
             else:
                 flush()
-                _add(found, group, Style.PLAIN, first, last, cell, attached, sep, True)
+                _add(found, group, Style.PLAIN, first, last, cell, attached, sep, square)
                 sep = ""
     current.append(text[position:])
     flush()
@@ -312,10 +348,9 @@ def _rejoin_titles(found: list[Piece], start: int) -> None:
             and not previous.bracketed
             and not piece.bracketed
         )
-        separator = {"by": " by ", "in": ", in ", "-": " - ", ",": ", ", ".": ". "}.get(piece.sep)
+        separator = {"by": " by ", "in": ", in ", "-": " - "}.get(piece.sep)
         rejoin = joinable and (
-            (piece.sep in (",", ".") and piece.kind not in (PieceKind.TAG, PieceKind.NOTE))
-            or (piece.sep == "by" and piece.kind is not PieceKind.AUTHORS)
+            (piece.sep == "by" and piece.kind is not PieceKind.AUTHORS)
             or (piece.sep == "in" and piece.kind is not PieceKind.TAG)
             or (
                 piece.sep == "-"
@@ -338,6 +373,8 @@ def _rejoin_titles(found: list[Piece], start: int) -> None:
 
 _COLUMNS: dict[str, tuple[str, ...]] = {
     "title": (
+        "report",
+        "reports",
         "paper",
         "papers",
         "title",
@@ -395,6 +432,13 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "date": ("date", "time", "release date", "published date", "release", "pub date"),
     "authors": ("authors", "author", "authors list", "first author"),
 }
+_OTHER_COLUMN_WORDS = frozenset(
+    """organization organisation organizations institution institutions institute affiliation
+    affiliations company companies lab team description descriptions summary summaries finding
+    findings contribution contributions comment comments notes note remarks keywords tags
+    category categories type stars star citations citation code codes link links github""".split()  # noqa: SIM905
+)
+_PAPER_HEADERS = frozenset({"paper", "papers", "paper title", "paper name", "paper list"})
 _HEADER_CLEAN_RE = re.compile(r"[^\w&/ ]+")
 
 
@@ -426,7 +470,8 @@ def _choose_title(candidates: list[Piece]) -> tuple[Piece | None, bool]:
     """The title piece among ``candidates`` and whether it is only a name."""
     styled = [p for p in candidates if p.style in _STYLED]
     for piece in styled:
-        if piece.kind is PieceKind.TITLE:
+        quoted_name = piece.style is Style.QUOTED and piece.kind is PieceKind.NAME
+        if piece.kind is PieceKind.TITLE or quoted_name:  # "**Mask R-CNN**" is quoted: a title
             return piece, False
     named_before = False
     for piece in candidates:
@@ -473,7 +518,7 @@ def read_fields(unit: Unit) -> Fields:
         fields.title_line = title.line
         fields.title_spans_lines = title.last_line != title.line
         fields.title_link = title.link
-        if name_only and not fields.title_column:
+        if (name_only or fields.named_by_column) and not fields.title_column:
             fields.source = TitleSource.NAME_ONLY
             fields.name = fields.name or title.text
         elif unit.role is UnitRole.HEADING and not title.attached:
@@ -503,16 +548,46 @@ def _row_candidates(unit: Unit, every: list[Piece], fields: Fields) -> list[Piec
             setattr(fields, role, value)
     if title_col is not None:
         in_column = [p for p in every if p.cell == title_col]
-        if any(p.kind in _TITLE_KINDS for p in in_column):
+        # a title, or a linked or bold name ("[Mistral 7B](url)"); not a plain category word
+        if any(
+            p.kind in (PieceKind.TITLE, PieceKind.DESCRIPTION)
+            or (p.kind is PieceKind.NAME and (p.style in _STYLED or name_col is None))
+            for p in in_column
+        ):
             fields.title_column = True
+            fields.paper_column = header is not None and (
+                _header_name(header[title_col]) in _PAPER_HEADERS
+            )
             return in_column
         # a "Paper" column holding only "[Paper](url)": the title is elsewhere in the row
+    # No title column: cells whose header says what else they hold are not searched
+    others = _other_columns(header)
+    every = [p for p in every if p.cell not in others]
     if name_col is not None:
-        # No title column: a styled title elsewhere, else the name (a model or tool row)
+        # a styled title elsewhere, else the name (a model, tool or benchmark row: its title is
+        # only a name, whatever its length)
         styled = [p for p in every if p.style in _STYLED and p.kind is PieceKind.TITLE]
-        named = [p for p in every if p.cell == name_col]
-        return styled[:1] or named
+        if styled:
+            return styled[:1]
+        fields.named_by_column = True
+        return [p for p in every if p.cell == name_col]
     return every
+
+
+def _other_columns(header: list[str] | None) -> set[int]:
+    """Columns that hold something other than the title (venue, date, affiliation, ...)."""
+    if not header:
+        return set()
+    found = set()
+    for i, name in enumerate(header):
+        words = set(_header_name(name).replace("/", " ").split())
+        if words & _OTHER_COLUMN_WORDS:
+            found.add(i)
+    for role in ("venue", "year", "date", "authors"):
+        col = column(header, role)
+        if col is not None:
+            found.add(col)
+    return found
 
 
 def _details(unit: Unit, every: list[Piece], title: Piece | None, fields: Fields) -> None:

@@ -85,6 +85,9 @@ class Unit:
     order: int = 0  # creation order, to sort units that start on the same line
     level: int = 0  # heading level (1-6); for items, the list nesting depth (0 = top level)
     parent: Unit | None = None  # the list item a nested item belongs to
+    group: int = 0  # for items: which list (items of one list share it)
+    quoted: bool = False  # a paragraph inside a blockquote
+    paper_layout: bool = False  # a paper by its place: a heading per paper, an item among papers
     lines: list[Line] = field(default_factory=list)
     links: list[RawLink] = field(default_factory=list)
     header: list[str] | None = None  # table column names, lower-case
@@ -107,15 +110,16 @@ class Unit:
         return clean_text(" ".join(ln.text for ln in self.lines if not ln.attached))
 
     def attach(self, other: Unit) -> None:
-        """Merge ``other`` (a field item, a link line, ...) into this unit."""
+        """Merge ``other`` (a field item, a link line, ...) into this unit; ``other`` is left
+        as it was (its lines are copied, marked attached)."""
         offset = len(self.links)
         self.links.extend(other.links)
         for ln in other.lines:
-            for span in ln.spans:
-                if span.link is not None:
-                    span.link += offset
-            ln.attached = True
-            self.lines.append(ln)
+            spans = [
+                Span(s.text, s.strong, s.em, s.code, None if s.link is None else s.link + offset)
+                for s in ln.spans
+            ]
+            self.lines.append(Line(ln.number, spans, ln.cell, ln.soft, attached=True))
         self.images.extend(other.images)
         self.attachments.append(other)
 

@@ -2,8 +2,8 @@
 
 - Bare URLs in text (GitHub autolinks them) become links; so do id-host URLs written without a
   scheme (``arxiv.org/abs/...``).
-- Ids written as text (``arXiv:1207.0580``, ``doi:10.1145/...``) are ids of the entry, after
-  the ids of its links; they are not links.
+- Ids written as text (``arXiv:1207.0580``, ``doi:10.1145/...``) are ids of the entry when it
+  links no paper (a linked paper is the one the row means); they are not links.
 - Each link keeps the line where its target is written and the target exactly as written
   there (:func:`locate_targets`), so that a later stage can find and replace it in the text.
 """
@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from enrich.lists.classify import PieceKind, classify, tidy
 from enrich.lists.identifiers import ID_KINDS, IdKind, normalize_id, parse_link
 from enrich.lists.inline import LinkForm, RawLink, Unit
 from enrich.models import Identifiers, Link, LinkRole
@@ -54,9 +55,13 @@ _TEXT_ID_RE = re.compile(
 _TRAILING = ".,;:!?"
 
 
+_PAGE_LINK_RE = re.compile(r"^(?![a-z][a-z0-9+.-]*:)[^?#]*\.(?:md|markdown)(?:[?#].*)?$", re.I)
+
+
 def is_anchor(url: str) -> bool:
-    """An in-page link (table of contents) or an empty target: never an entry's link."""
-    return url.startswith("#") or not url
+    """An in-page link (table of contents), a relative link to another markdown page of the
+    repository (navigation), or an empty target: never an entry's link."""
+    return not url or url.startswith("#") or _PAGE_LINK_RE.match(url) is not None
 
 
 def real_links(unit: Unit) -> list[RawLink]:
@@ -107,7 +112,8 @@ def has_paper_link(unit: Unit) -> bool:
     """The unit links a paper (an id or a paper host) or names one as text."""
     for link in real_links(unit):
         url = link.url if "://" in link.url else f"https://{link.url}"
-        if parse_link(url).kind is not IdKind.NONE or _PAPER_LABEL_RE.match(link.label):
+        kind = parse_link(url).kind
+        if link_role(url, link.label, kind, is_title_cell_link=False) is LinkRole.PAPER:
             return True
     return bool(text_ids(unit))
 
@@ -122,6 +128,9 @@ def link_role(url: str, label: str, kind: IdKind, *, is_title_cell_link: bool) -
         return LinkRole.CODE
     if _PAPER_LABEL_RE.match(label) or is_title_cell_link:
         return LinkRole.PAPER
+    text = tidy(label)
+    if text and classify(text, bracketed=True) is PieceKind.TAG:
+        return LinkRole.PAPER  # [NeurIPS20](url), [[ECCV](pdf)]: a venue label names the paper
     return LinkRole.OTHER
 
 
@@ -172,7 +181,11 @@ def read_links(unit: Unit, title_cell_link: int | None) -> LinkReading:
             reading.paper_urls.append(raw.url)
         for flag in parsed.flags:
             flags[flag] = None
-    for paper_id in text_ids(unit):
+    # An id written as text ("arXiv preprint arXiv:1502.04623") is the entry's only when the
+    # entry links no paper: a linked paper is the one the row means (the audit reports the
+    # mention otherwise).
+    linked_paper = bool(seen_ids) or any(lk.role is LinkRole.PAPER for lk in reading.links)
+    for paper_id in [] if linked_paper else text_ids(unit):
         kind_name, _, bare = paper_id.partition(":")
         kind = IdKind(kind_name)
         if (kind, bare) not in seen_ids:

@@ -117,10 +117,13 @@ class Catalog:
         correct rows give an id); everything else about it is made up like a generated paper.
 
         ``paper_id`` is prefixed: ``arxiv:``, ``doi:`` or ``acl:``. Returns False (and changes
-        nothing) for an id already served or of another kind. Call before the server starts.
+        nothing) for an id already served or of another kind, or an empty title. Call before
+        the server starts.
         """
         kind, _, bare = paper_id.partition(":")
-        if kind not in ("arxiv", "doi", "acl") or not bare or self._known(kind, bare):
+        if kind not in ("arxiv", "doi", "acl") or not bare or not title.strip():
+            return False
+        if self._known(kind, bare):
             return False
         number = _stable_int(paper_id, "added") % 1_000_000
         external: dict[str, Any] = {"CorpusId": _SYNTHETIC_CORPUS_BASE - 1 - number}
@@ -160,7 +163,7 @@ class Catalog:
                 "citationCount": number % 500,
                 "influentialCitationCount": number % 50,
                 "referenceCount": 10,
-                "openAccessPdf": None,
+                "openAccessPdf": {"url": "", "status": None},
                 "fieldsOfStudy": ["Computer Science"],
             },
         )
