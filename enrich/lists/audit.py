@@ -39,9 +39,9 @@ __all__ = ["audit_extraction", "scan_ids"]
 
 #: A URL (with a scheme, or an id host without one) or an id written as text.
 _SCAN_RE = re.compile(
-    r"(?P<url>(?:https?|ftp)://[^\s<>()\[\]\"'`|]+"
+    r"(?P<url>(?:https?|ftp)://[^\s<>()\[\]{}\"'`|]+"
     r"|(?<![\w/.@-])(?:www\.|dx\.|export\.)?"
-    r"(?:arxiv\.org|doi\.org|openreview\.net|aclanthology\.org|aclweb\.org)/[^\s<>()\[\]\"'`|]+)"
+    r"(?:arxiv\.org|doi\.org|openreview\.net|aclanthology\.org|aclweb\.org)/[^\s<>()\[\]{}\"'`|]+)"
     r"|\barxiv\s*:\s*(?P<arxiv>(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?)"
     r"|\bdoi\s*:\s*(?P<doi>10\.\d{4,9}/[^\s<>\"'`|\]\)]+)",
     re.IGNORECASE,

@@ -18,14 +18,15 @@ and run here per block), so the tokens of a large list are never all alive at on
 
 from __future__ import annotations
 
-import html
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from html.parser import HTMLParser
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import normalizeReference
 from markdown_it.token import Token
 
 from enrich.lists.inline import InlineBuilder, LinkForm, Unit, UnitRole, cells_text, clean_text
@@ -230,6 +231,7 @@ class _Walker:
         self.lines = self.doc.lines = text.split("\n")
         self.covered = bytearray(len(self.lines) + 1)
         self.quotes = 0  # depth of open blockquotes
+        self.html_reader = _HtmlReader(self)
 
     def new_unit(self, role: UnitRole, line: int, *, level: int = 0, register: bool = True) -> Unit:
         self.order += 1
@@ -252,7 +254,8 @@ class _Walker:
             self.covered[first:end] = b"\x01" * (end - first)
 
     def walk(self, tokens: list[Token]) -> None:
-        html_reader = _HtmlReader(self)
+        """Walk the tokens of one chunk of the document (a run of whole top-level blocks)."""
+        html_reader = self.html_reader
         items: list[Unit] = []
         lists: list[int] = []  # ids of the open markdown lists
         table_header: list[str] | None = None
@@ -348,7 +351,10 @@ class _Walker:
                     self.doc.code_blocks.append((tok.map[0] + 1, max(tok.map[1], 1), bibtex))
         if pending is not None:
             self._paragraph(pending)
-        html_reader.close_all()
+
+    def close(self) -> None:
+        """End of the document."""
+        self.html_reader.close_all()
         self._find_dropped()
 
     def _setext(self, tok: Token) -> None:
@@ -425,18 +431,85 @@ _MD = _parser()
 
 
 def read_document(text: str) -> Document:
-    """The units, section events and audit evidence of the list ``text``. Never raises."""
+    """The units, section events and audit evidence of the list ``text``. Never raises.
+
+    A large text is parsed in chunks of whole top-level blocks (:func:`chunks`), so that the
+    parser's tokens for only one chunk are alive at a time; the walk carries its state across.
+    """
     walker = _Walker(_MD, text)
-    walker.walk(_MD.parse(text, walker.env))
+    pieces = list(chunks(walker.lines))
+    if len(pieces) > 1:
+        walker.env["references"] = _references(walker.lines)
+    for first, last in pieces:
+        tokens = _MD.parse("\n".join(walker.lines[first:last]), walker.env)
+        if first:
+            for tok in tokens:
+                if tok.map:
+                    tok.map = [tok.map[0] + first, tok.map[1] + first]
+        walker.walk(tokens)
+        del tokens
+    walker.close()
     return walker.doc
 
 
-def unescape_target(text: str) -> str:
-    """A markdown link target as markdown-it reads it: entities decoded, escapes removed."""
-    text = text.strip()
-    if text.startswith("<") and text.endswith(">"):
-        text = text[1:-1]
-    return html.unescape(re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text))
+#: Texts up to this many characters are parsed whole; larger ones in chunks of about this size.
+CHUNK_CHARS = 1_000_000
+_FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_RAW_OPEN_RE = re.compile(r"^ {0,3}<(!--|pre\b|script\b|style\b|textarea\b)", re.IGNORECASE)
+_RAW_CLOSE = {"!--": "-->", "pre": "</pre>", "script": "</script>", "style": "</style>"}
+_REFERENCE_DEF_RE = re.compile(r"^ {0,3}\[([^\]]+)\]:[ \t]*<?([^\s>]+)>?")
 
 
-__all__ += ["MAX_DEPTH", "MAX_NESTING", "LinkForm", "unescape_target"]
+def chunks(lines: list[str], size: int = CHUNK_CHARS) -> Iterator[tuple[int, int]]:
+    """``(first, end)`` line ranges covering ``lines``, each ending where a new top-level block
+    starts: a line at column 0 after a blank line, outside fenced code, HTML comments and raw
+    ``<pre>``/``<script>``/``<style>`` blocks. A text under ``size`` characters is one chunk."""
+    start = 0
+    length = 0
+    fence: str | None = None
+    raw: str | None = None
+    for index, line in enumerate(lines):
+        length += len(line) + 1
+        if fence is not None:
+            if line.lstrip().startswith(fence):
+                fence = None
+            continue
+        if raw is not None:
+            if raw in line.lower():
+                raw = None
+            continue
+        safe = (
+            length >= size
+            and index > start
+            and not lines[index - 1].strip()
+            and line[:1] not in ("", " ", "\t")
+        )
+        if safe:
+            yield start, index
+            start, length = index, len(line) + 1
+        opened = _FENCE_RE.match(line)
+        if opened:
+            fence = opened.group(1)[:3]
+            continue
+        raw_open = _RAW_OPEN_RE.match(line)
+        if raw_open:
+            closing = _RAW_CLOSE.get(raw_open.group(1).lower(), "</textarea>")
+            if closing not in line.lower()[raw_open.end() :]:
+                raw = closing
+    if start < len(lines):
+        yield start, len(lines)
+
+
+def _references(lines: list[str]) -> dict[str, dict[str, Any]]:
+    """Link reference definitions (``[label]: url``) of the whole text, for chunked parsing."""
+    found: dict[str, dict[str, Any]] = {}
+    for number, line in enumerate(lines):
+        match = _REFERENCE_DEF_RE.match(line)
+        if match:
+            label = normalizeReference(match.group(1))
+            if label and label not in found:
+                found[label] = {"title": "", "href": match.group(2), "map": [number, number + 1]}
+    return found
+
+
+__all__ += ["CHUNK_CHARS", "MAX_DEPTH", "MAX_NESTING", "LinkForm", "chunks"]

@@ -121,10 +121,12 @@ def _link_at(links: list[Link], unit: Unit, index: int | None) -> Link | None:
 
 def _entries(doc: Document, found: FoundEntries, list_name: str) -> list[Entry]:
     locate_targets(found.entries, doc.lines)
-    return [
-        _entry(unit, list_name, found.title, position)
-        for position, unit in enumerate(found.entries, start=1)
-    ]
+    entries = []
+    for position, unit in enumerate(found.entries, start=1):
+        entries.append(_entry(unit, list_name, found.title, position))
+        # The unit's text is in the entry now: free it (a large list holds a million spans).
+        unit.lines, unit.links, unit.attachments = [], [], []
+    return entries
 
 
 def extract_entries(text: str, *, list_name: str) -> list[Entry]:

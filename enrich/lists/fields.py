@@ -473,14 +473,17 @@ def _choose_title(candidates: list[Piece]) -> tuple[Piece | None, bool]:
         quoted_name = piece.style is Style.QUOTED and piece.kind is PieceKind.NAME
         if piece.kind is PieceKind.TITLE or quoted_name:  # "**Mask R-CNN**" is quoted: a title
             return piece, False
-    named_before = False
+    name_line: int | None = None
     for piece in candidates:
         if piece.kind is PieceKind.NAME:
-            named_before = True
+            name_line = piece.line
         if piece.style in _STYLED or piece.kind is not PieceKind.TITLE:
             continue
-        # "**Audiobox** - Meta's new model for ...": a sentence after a name is no title
-        after_name = named_before and piece.sep in ("-", ":", "|")
+        # "**Audiobox** - Meta's new model for ...", or a name on its line and a sentence on the
+        # next: a sentence after a name is no title
+        after_name = name_line is not None and (
+            piece.sep in ("-", ":", "|") or piece.line != name_line
+        )
         if not (after_name and reads_as_sentence(piece.text)):
             return piece, False
     for piece in candidates:

@@ -43,7 +43,7 @@ _HOST_RE = re.compile(r"^[a-z][a-z0-9+.-]*://([^/?#:]+)", re.IGNORECASE)
 _TEXT_URL_RE = re.compile(
     r"(?:https?://|ftp://|(?<![\w/.@-])(?:www\.|dx\.)?"
     r"(?:arxiv\.org|doi\.org|openreview\.net|aclanthology\.org|aclweb\.org)/)"
-    r"[^\s<>()\[\]\"'`|]+",
+    r"[^\s<>()\[\]{}\"'`|]+",
     re.IGNORECASE,
 )
 #: Ids written as text: ``arXiv:2401.04088``, ``arXiv: hep-th/9901001``, ``doi:10.1145/...``.
