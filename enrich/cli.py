@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.status import Status
 
+    from enrich.lists.extract import StreamedList
     from enrich.models import ExtractedList
     from enrich.pipeline import RunSummary
     from flows.enrich_lists import EnrichParameters
@@ -345,7 +346,7 @@ def extract(
     from pydantic import ValidationError
 
     from enrich.errors import InputError
-    from enrich.lists.extract import extract_list
+    from enrich.lists.extract import StreamedList, extract_list
     from enrich.lists.read import read_list
     from enrich.settings import Settings
 
@@ -360,33 +361,38 @@ def extract(
         _error(f"enrich: invalid setting in the environment: {problems}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
     try:
-        extracted = extract_list(read_list(source, settings))
+        list_text = read_list(source, settings)
     except InputError as error:
         # typer.echo, not rich: the message stays on one line whatever the terminal width
         typer.echo(f"enrich: {error}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     if output_format is ExtractFormat.JSON:
-        _write_extracted_json(extracted, sys.stdout)
+        _write_extracted_json(StreamedList(list_text), sys.stdout)
     else:
+        extracted = extract_list(list_text)
         _print_entries_table(extracted)
         _print_audit(extracted)
 
 
-def _write_extracted_json(extracted: ExtractedList, out: TextIO) -> None:
+def _write_extracted_json(extracted: StreamedList, out: TextIO) -> None:
     """The document of docs/extract.md, written entry by entry: the same text as one
-    ``json.dumps(..., indent=2)`` of the whole, without holding all of it (a large list's
-    output is ten times its size)."""
-    import json
+    ``json.dumps(..., ensure_ascii=False, indent=2)`` of the whole (a test pins this), without
+    holding all of it (a large list's output is ten times its size)."""
+    import orjson
 
     def dump(value: object, indent: str) -> str:
-        return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + indent)
+        # orjson writes what json.dumps(value, ensure_ascii=False, indent=2) writes, faster
+        text = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8")
+        return text.replace("\n", "\n" + indent)
 
     info = extracted.info.model_dump(mode="json", by_alias=True)
     out.write('{\n  "list": ' + dump(info, "  ") + ',\n  "entries": [')
-    for index, entry in enumerate(extracted.entries):
-        out.write(("," if index else "") + "\n    " + dump(entry.model_dump(mode="json"), "    "))
-    out.write("\n  ]" if extracted.entries else "]")
-    audit = extracted.audit.model_dump(mode="json")
+    written = 0
+    for entry in extracted.entries():
+        out.write(("," if written else "") + "\n    " + dump(entry.model_dump(mode="json"), "    "))
+        written += 1
+    out.write("\n  ]" if written else "]")
+    audit = extracted.audit().model_dump(mode="json")
     out.write(',\n  "audit": ' + dump(audit, "  ") + "\n}\n")
 
 

@@ -35,7 +35,7 @@ from enrich.models import (
     OutsideReason,
 )
 
-__all__ = ["audit_extraction", "scan_ids"]
+__all__ = ["AuditBuilder", "audit_extraction", "scan_ids"]
 
 #: A URL (with a scheme, or an id host without one) or an id written as text.
 _SCAN_RE = re.compile(
@@ -84,75 +84,110 @@ def audit_extraction(
     text: str, doc: Document, found: FoundEntries, entries: Sequence[Entry]
 ) -> ExtractionAudit:
     """The audit of one list's extraction (see the module docstring)."""
-    held_by: dict[int, list[int]] = {}  # line -> indices of the entries covering it
-    held: set[str] = set()
-    entry_ids: list[set[str]] = []
-    for index, entry in enumerate(entries):
-        ids = set(entry.ids.paper_ids())
-        entry_ids.append(ids)
-        held |= ids
-        for line in range(entry.line, (entry.end_line or entry.line) + 1):
-            held_by.setdefault(line, []).append(index)
+    builder = AuditBuilder()
     for unit, entry in zip(found.entries, entries, strict=True):
-        for line in range(unit.line, entry.line):  # lines above a paragraph's title line
-            held_by.setdefault(line, []).append(entry.position - 1)
+        builder.add(entry, first_line=unit.line)
+    return builder.finish(text, doc, found)
 
-    images: dict[int, set[str]] = {}
-    for line, src in _images(doc, found):
-        paper_id = parse_link(src).paper_id
-        if paper_id is not None:
-            images.setdefault(line, set()).add(paper_id)
 
-    scanned = scan_ids(text)
-    outside: list[OutsideId] = []
-    seen: set[tuple[str, int]] = set()
-    first_entry = entries[0].line if entries else None
-    others = _others_index(found.others)
-    for line, paper_id, as_text in scanned:
-        covering = held_by.get(line, [])
-        if any(paper_id in entry_ids[i] for i in covering):
-            continue
-        if not covering and paper_id in held:
-            continue
-        if (paper_id, line) in seen:
-            continue
-        seen.add((paper_id, line))
-        if covering:
-            if paper_id in images.get(line, ()):
-                reason, detail = OutsideReason.IMAGE, None
-            elif _in_ranges(line, doc.comments):
-                reason, detail = OutsideReason.HTML_COMMENT, None
-            elif as_text:
-                reason, detail = (
-                    OutsideReason.MENTIONED,
-                    f"entry at line {entries[covering[0]].line}",
-                )
+class AuditBuilder:
+    """Builds the audit from the entries one at a time (an entry need not be kept once added),
+    then from the text and the rest of the document."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []  # first line of each entry (entries come in line order)
+        self.ends: list[int] = []  # last line of each entry
+        self.longest = 0  # the most lines an entry spans
+        self.held: set[str] = set()
+        self.entry_ids: list[set[str]] = []
+        self.entry_lines: list[int] = []
+        self.untitled: list[EntryNote] = []
+        self.without_id: list[EntryNote] = []
+
+    def add(self, entry: Entry, *, first_line: int) -> None:
+        """Account for ``entry``, whose block starts at ``first_line`` (above its title line
+        for a paragraph with a note before its title)."""
+        ids = set(entry.ids.paper_ids())
+        self.entry_ids.append(ids)
+        self.entry_lines.append(entry.line)
+        self.held |= ids
+        first, last = min(first_line, entry.line), entry.end_line or entry.line
+        self.starts.append(first)
+        self.ends.append(last)
+        self.longest = max(self.longest, last - first)
+        reason = not_title_reason(entry.title)
+        if reason is not None:
+            self.untitled.append(_note(entry, reason))
+        if entry.kind is EntryKind.PAPER and entry.ids.is_empty():
+            why = "links a paper page without an id" if entry.paper_urls else "links no paper page"
+            self.without_id.append(_note(entry, why))
+
+    def finish(self, text: str, doc: Document, found: FoundEntries) -> ExtractionAudit:
+        images: dict[int, set[str]] = {}
+        for line, src in _images(doc, found):
+            paper_id = parse_link(src).paper_id
+            if paper_id is not None:
+                images.setdefault(line, set()).add(paper_id)
+        scanned = scan_ids(text)
+        outside: list[OutsideId] = []
+        seen: set[tuple[str, int]] = set()
+        first_entry = self.entry_lines[0] if self.entry_lines else None
+        others = _others_index(found.others)
+        for line, paper_id, as_text in scanned:
+            covering = self._covering(line)
+            if any(paper_id in self.entry_ids[i] for i in covering):
+                continue
+            if not covering and paper_id in self.held:
+                continue
+            if (paper_id, line) in seen:
+                continue
+            seen.add((paper_id, line))
+            reason: OutsideReason
+            detail: str | None
+            if covering:
+                where = f"entry at line {self.entry_lines[covering[0]]}"
+                if paper_id in images.get(line, ()):
+                    reason, detail = OutsideReason.IMAGE, where
+                elif _in_ranges(line, doc.comments):
+                    reason, detail = OutsideReason.HTML_COMMENT, where
+                elif as_text:
+                    reason, detail = OutsideReason.MENTIONED, where
+                else:
+                    reason, detail = OutsideReason.NOT_READ, where
             else:
-                reason, detail = (
-                    OutsideReason.NOT_READ,
-                    f"entry at line {entries[covering[0]].line}",
+                reason, detail = _reason(line, paper_id, doc, found, images, first_entry, others)
+            outside.append(OutsideId(id=paper_id, line=line, reason=reason, detail=detail))
+        scanned_ids = {paper_id for _, paper_id, _ in scanned}
+        return ExtractionAudit(
+            ids_in_text=len(scanned_ids),
+            ids_in_entries=len(scanned_ids & self.held),
+            ids_outside_entries=outside,
+            titles_not_title_like=self.untitled,
+            entries_without_id=self.without_id,
+            dropped_elements=[
+                DroppedElement(
+                    line=first,
+                    end_line=last,
+                    reason=f"nested deeper than the markdown parser reads ({MAX_NESTING // 2} "
+                    "list levels); not read",
                 )
-        else:
-            reason, detail = _reason(line, paper_id, doc, found, images, first_entry, others)
-        outside.append(OutsideId(id=paper_id, line=line, reason=reason, detail=detail))
+                for first, last in doc.dropped
+            ],
+        )
 
-    scanned_ids = {paper_id for _, paper_id, _ in scanned}
-    return ExtractionAudit(
-        ids_in_text=len(scanned_ids),
-        ids_in_entries=len(scanned_ids & held),
-        ids_outside_entries=outside,
-        titles_not_title_like=_untitled(entries),
-        entries_without_id=_without_id(entries),
-        dropped_elements=[
-            DroppedElement(
-                line=first,
-                end_line=last,
-                reason=f"nested deeper than the markdown parser reads ({MAX_NESTING // 2} "
-                "list levels); not read",
-            )
-            for first, last in doc.dropped
-        ],
-    )
+    def _covering(self, line: int) -> list[int]:
+        """Indices of the entries whose lines include ``line``."""
+        found = []
+        index = bisect.bisect_right(self.starts, line) - 1
+        while index >= 0 and self.starts[index] >= line - self.longest:
+            if self.ends[index] >= line:
+                found.append(index)
+            index -= 1
+        return found
+
+
+def _note(entry: Entry, reason: str) -> EntryNote:
+    return EntryNote(position=entry.position, line=entry.line, title=entry.title, reason=reason)
 
 
 def _images(doc: Document, found: FoundEntries) -> list[tuple[int, str]]:
@@ -213,31 +248,3 @@ def _covering(line: int, others: list[tuple[int, int, Unit]]) -> Unit | None:
         if first <= line <= last:
             return unit
     return None
-
-
-def _untitled(entries: Sequence[Entry]) -> list[EntryNote]:
-    notes = []
-    for entry in entries:
-        reason = not_title_reason(entry.title)
-        if reason is not None:
-            notes.append(
-                EntryNote(
-                    position=entry.position, line=entry.line, title=entry.title, reason=reason
-                )
-            )
-    return notes
-
-
-def _without_id(entries: Sequence[Entry]) -> list[EntryNote]:
-    notes = []
-    for entry in entries:
-        if entry.kind is EntryKind.PAPER and entry.ids.is_empty():
-            reason = (
-                "links a paper page without an id" if entry.paper_urls else "links no paper page"
-            )
-            notes.append(
-                EntryNote(
-                    position=entry.position, line=entry.line, title=entry.title, reason=reason
-                )
-            )
-    return notes

@@ -24,6 +24,7 @@ pseudo-headings (a paragraph that is only ``**2024**``) make the section path.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -98,17 +99,27 @@ class FoundEntries:
 # --------------------------------------------------------------------------- unit shapes
 
 
+_PIECES_CACHED = 64
+
+
 class _Shapes:
     """Cached facts about units (pieces are costly: computed once per unit)."""
 
     def __init__(self) -> None:
-        self._pieces: dict[int, list[Piece]] = {}
+        # A few recent units only: the questions about one unit come together, and pieces of
+        # every unit of a large list would not fit in memory.
+        self._pieces: OrderedDict[int, tuple[Unit, list[Piece]]] = OrderedDict()
 
     def pieces(self, unit: Unit) -> list[Piece]:
         key = id(unit)
-        found = self._pieces.get(key)
-        if found is None:
-            found = self._pieces[key] = pieces(unit)
+        cached = self._pieces.get(key)
+        if cached is not None and cached[0] is unit:
+            self._pieces.move_to_end(key)
+            return cached[1]
+        found = pieces(unit)
+        self._pieces[key] = (unit, found)
+        if len(self._pieces) > _PIECES_CACHED:
+            self._pieces.popitem(last=False)
         return found
 
     def known_label(self, unit: Unit) -> str | None:
@@ -327,6 +338,8 @@ def find_entries(doc: Document) -> FoundEntries:
     pseudo: str | None = None
     summaries: list[str | None] = []
 
+    shared: list[list[str]] = [[]]  # the last path built, shared by the units under it
+
     def path() -> list[str]:
         found = [text for _, text in headings if text]
         if pseudo:
@@ -334,7 +347,9 @@ def find_entries(doc: Document) -> FoundEntries:
         for summary in summaries:
             if summary and (not found or summary.casefold() != found[-1].casefold()):
                 found.append(summary)
-        return found
+        if found != shared[0]:
+            shared[0] = found
+        return shared[0]
 
     def boilerplate() -> str | None:
         nearest = [headings[-1][1]] if headings else []
@@ -414,9 +429,10 @@ def _linked_share(units: Sequence[Unit], merged: set[int]) -> dict[int, float]:
             sections[-1].append(unit)
     share: dict[int, float] = {}
     for items in sections:
-        if items:
-            linked = sum(bool(real_links(item)) for item in items) / len(items)
-            share.update((id(item), linked) for item in items)
+        unlinked = [item for item in items if not real_links(item)]
+        if unlinked:  # only items without a link are asked about
+            linked = 1 - len(unlinked) / len(items)
+            share.update((id(item), linked) for item in unlinked)
     return share
 
 

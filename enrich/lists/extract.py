@@ -22,7 +22,7 @@ import contextlib
 import gc
 from collections.abc import Iterator
 
-from enrich.lists.audit import audit_extraction
+from enrich.lists.audit import AuditBuilder, audit_extraction
 from enrich.lists.blocks import Document, read_document
 from enrich.lists.classify import reads_like_a_paper_title
 from enrich.lists.entries import FoundEntries, declares_paper, find_entries
@@ -32,9 +32,9 @@ from enrich.lists.inline import Unit, UnitRole
 from enrich.lists.kinds import LinkEvidence, entry_kind
 from enrich.lists.links import add_text_links, link_role, locate_targets, read_links
 from enrich.lists.read import ListText
-from enrich.models import Entry, ExtractedList, Link, LinkRole, TitleSource
+from enrich.models import Entry, ExtractedList, ExtractionAudit, Link, LinkRole, TitleSource
 
-__all__ = ["extract_entries", "extract_list", "list_title"]
+__all__ = ["StreamedList", "extract_entries", "extract_list", "list_title"]
 
 
 @contextlib.contextmanager
@@ -119,14 +119,16 @@ def _link_at(links: list[Link], unit: Unit, index: int | None) -> Link | None:
     return next((lk for lk in links if lk.url == raw.url and lk.line == (raw.line or None)), None)
 
 
-def _entries(doc: Document, found: FoundEntries, list_name: str) -> list[Entry]:
+def _iter_entries(doc: Document, found: FoundEntries, list_name: str) -> Iterator[Entry]:
     locate_targets(found.entries, doc.lines)
-    entries = []
     for position, unit in enumerate(found.entries, start=1):
-        entries.append(_entry(unit, list_name, found.title, position))
+        yield _entry(unit, list_name, found.title, position)
         # The unit's text is in the entry now: free it (a large list holds a million spans).
         unit.lines, unit.links, unit.attachments = [], [], []
-    return entries
+
+
+def _entries(doc: Document, found: FoundEntries, list_name: str) -> list[Entry]:
+    return list(_iter_entries(doc, found, list_name))
 
 
 def extract_entries(text: str, *, list_name: str) -> list[Entry]:
@@ -142,6 +144,47 @@ def extract_entries(text: str, *, list_name: str) -> list[Entry]:
 def list_title(text: str) -> str | None:
     """The list's first heading (markdown or HTML), if any."""
     return _read(text)[1].title
+
+
+class StreamedList:
+    """A list's extraction in one pass, for outputs too large to hold at once (``enrich
+    extract`` of a 20 MB list): :attr:`info`, then :meth:`entries` (once), then :meth:`audit`.
+
+    The same entries and audit as :func:`extract_list`; an entry is not kept once yielded.
+    """
+
+    def __init__(self, list_text: ListText) -> None:
+        self._text = list_text.text
+        with _gc_paused():
+            self._doc, self._found = _read(list_text.text)
+        info = list_text.info
+        if info.title is None and self._found.title:
+            info = info.model_copy(update={"title": self._found.title})
+        self.info = info
+        self._list_name = list_text.info.name
+        self._builder = AuditBuilder()
+        self._done = False
+
+    def entries(self) -> Iterator[Entry]:
+        if self._done:
+            raise RuntimeError("the entries of a StreamedList are read once")
+        self._done = True
+        units = self._found.entries
+        entries = _iter_entries(self._doc, self._found, self._list_name)
+        for unit in units:
+            # The collector is paused while an entry is built, never while the caller holds it
+            # (the caller's own garbage, e.g. json's encoder closures, needs it).
+            with _gc_paused():
+                entry = next(entries)
+                self._builder.add(entry, first_line=unit.line)
+            yield entry
+
+    def audit(self) -> ExtractionAudit:
+        """The audit; call after :meth:`entries` is exhausted."""
+        if not self._done:
+            raise RuntimeError("read the entries before the audit")
+        with _gc_paused():
+            return self._builder.finish(self._text, self._doc, self._found)
 
 
 def extract_list(list_text: ListText) -> ExtractedList:

@@ -170,10 +170,10 @@ def _line_pieces(unit: Unit, group: list[Line], found: list[Piece]) -> None:
     cell, attached = group[0].cell, group[0].attached
     sep = ""
     start = len(found)
+    after_link = False  # a link came before, on this line
     for index, (style, spans, first, last) in enumerate(runs):
         text = "".join(s.text for s in spans)
         if style is Style.PLAIN:
-            after_link = any(r[0] is Style.LINK for r in runs[:index])
             sep = _plain_pieces(
                 text,
                 first,
@@ -192,6 +192,7 @@ def _line_pieces(unit: Unit, group: list[Line], found: list[Piece]) -> None:
         after_text = "".join(s.text for s in after[1]).lstrip() if after else ""
         bracketed = before_text.endswith("[") and after_text.startswith("]")
         if style is Style.LINK:
+            after_link = True
             link = spans[0].link
             bracketed = bracketed or (text.strip().startswith("[") and text.strip().endswith("]"))
             _add(found, text, style, first, last, cell, attached, sep, bracketed, link=link)

@@ -145,10 +145,18 @@ class InlineBuilder:
     def text(self, text: str) -> None:
         if not text:
             return
-        span = Span(text, self.strong > 0, self.em > 0, self.code > 0, self.link)
-        self.line.spans.append(span)
-        if self.link is not None:
-            self.unit.links[self.link].spans.append(span)
+        strong, em, code, link = self.strong > 0, self.em > 0, self.code > 0, self.link
+        spans = self.line.spans
+        if spans:
+            last = spans[-1]
+            if (last.strong, last.em, last.code, last.link) == (strong, em, code, link):
+                # markdown-it cuts text at every special character: one span per styled run
+                last.text += text
+                return
+        span = Span(text, strong, em, code, link)
+        spans.append(span)
+        if link is not None:
+            self.unit.links[link].spans.append(span)
 
     def newline(self, *, soft: bool = False) -> None:
         if soft:  # wrapped text: the line break reads as a space
