@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from enrich.lists.extract import extract_entries, extract_list, list_title
+from enrich.lists.extract import StreamedList, extract_entries, extract_list, list_title
 from enrich.lists.read import ListText
 from enrich.models import Entry, EntryKind, ListInfo
 from enrich.titles import normalize_title
@@ -182,6 +182,41 @@ def test_entries_kinds_and_titles_agree_with_the_truth(
     report_lines("extraction: entries, kinds and titles against the truth", lines)
     assert not failures, failures
     assert kinds_all >= GATE * total
+
+
+def test_positions_locate_each_entry_title_and_link_target(
+    extracted: Extracted, report_lines: Callable[[str, list[str]], None]
+) -> None:
+    """Every link target found is written on its line, exactly; titles and links lie within
+    their entry's lines (what a later fix of a row needs to edit the text)."""
+    links = located = 0
+    for name, (truth, entries) in extracted.items():
+        lines = _list_file(truth).read_text(encoding="utf-8").split("\n")
+        for entry in entries:
+            assert entry.end_line is not None and entry.end_line >= entry.line, entry
+            if entry.title_line is not None:
+                assert entry.line <= entry.title_line <= entry.end_line, (name, entry.line)
+            for link in entry.links:
+                links += 1
+                assert link.line is not None and entry.line <= link.line <= entry.end_line
+                if link.target is not None:
+                    located += 1
+                    assert link.target in lines[link.line - 1], (name, link)
+    report_lines("extraction: positions", [f"link targets located as written: {located}/{links}"])
+    assert located >= 0.99 * links
+
+
+def test_streamed_extraction_is_the_same_as_the_whole() -> None:
+    text = (DATA / "Hannibal046__Awesome-LLM.md").read_text(encoding="utf-8")
+    list_text = ListText(info=ListInfo(source="x.md", name="x"), text=text)
+    whole = extract_list(list_text)
+    streamed = StreamedList(list_text)
+    with pytest.raises(RuntimeError, match="entries before the audit"):
+        streamed.audit()
+    assert list(streamed.entries()) == whole.entries
+    assert streamed.audit() == whole.audit and streamed.info == whole.info
+    with pytest.raises(RuntimeError, match="read once"):
+        list(streamed.entries())
 
 
 def test_entries_satisfy_the_model_contract(

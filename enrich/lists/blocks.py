@@ -149,7 +149,7 @@ class _HtmlReader(HTMLParser):
             self.builder = InlineBuilder(self.items[-1], self._line())
         elif tag == "br":
             if self.builder is not None:
-                self.builder.newline()
+                self.builder.newline(advance=False)
         elif tag == "img":
             src = dict(attrs).get("src")
             if src:
@@ -161,7 +161,7 @@ class _HtmlReader(HTMLParser):
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "br" and self.builder is not None:
-            self.builder.newline()
+            self.builder.newline(advance=False)
         elif tag == "img":
             self.handle_starttag(tag, attrs)
 

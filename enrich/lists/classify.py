@@ -429,6 +429,6 @@ def not_title_reason(title: str) -> str | None:
     """Why ``title`` is not title-like (``"a link label"``, ``"empty"``, ...), else None."""
     text = tidy(title)
     if not text:
-        return "empty"
+        return "a number or emoji" if title.strip() else "empty"
     kind = classify(text)
     return None if kind in TITLE_KINDS else _REASONS[kind]

@@ -137,14 +137,22 @@ def _style_of(span: Span) -> Style:
     return Style.PLAIN
 
 
-def pieces(unit: Unit, *, attached: bool = True) -> list[Piece]:
-    """The pieces of ``unit``'s text, in document order (see the module docstring); without the
-    text of attached field blocks when ``attached`` is False."""
+def pieces(unit: Unit, *, own: bool = True, attached: bool = True) -> list[Piece]:
+    """The pieces of ``unit``'s text, in document order (see the module docstring): of its own
+    text and/or of the field blocks attached to it (short lines only: a long one is a
+    description, no place for a venue or authors)."""
     found: list[Piece] = []
     for group in _logical_lines(unit):
-        if attached or not group[0].attached:
+        if group[0].attached:
+            if attached and sum(len(ln.text) for ln in group) <= _FIELD_LINE_CHARS:
+                _line_pieces(unit, group, found)
+        elif own:
             _line_pieces(unit, group, found)
     return found
+
+
+#: Attached lines longer than this are descriptions, not read for venue or authors.
+_FIELD_LINE_CHARS = 300
 
 
 def _line_pieces(unit: Unit, group: list[Line], found: list[Piece]) -> None:
@@ -475,18 +483,23 @@ def _choose_title(candidates: list[Piece]) -> tuple[Piece | None, bool]:
         if piece.kind is PieceKind.TITLE or quoted_name:  # "**Mask R-CNN**" is quoted: a title
             return piece, False
     name_line: int | None = None
+    description_line: int | None = None  # a sentence about the paper began on this line
     for piece in candidates:
         if piece.kind is PieceKind.NAME:
             name_line = piece.line
         if piece.style in _STYLED or piece.kind is not PieceKind.TITLE:
             continue
+        if piece.line == description_line:
+            continue  # "...; supports ...": the rest of the description
         # "**Audiobox** - Meta's new model for ...", or a name on its line and a sentence on the
         # next: a sentence after a name is no title
         after_name = name_line is not None and (
             piece.sep in ("-", ":", "|") or piece.line != name_line
         )
-        if not (after_name and reads_as_sentence(piece.text)):
-            return piece, False
+        if after_name and reads_as_sentence(piece.text):
+            description_line = piece.line
+            continue
+        return piece, False
     for piece in candidates:
         if piece.kind is PieceKind.NAME and piece.style in _STYLED:
             return piece, True
@@ -522,17 +535,26 @@ def read_fields(unit: Unit) -> Fields:
         fields.title_line = title.line
         fields.title_spans_lines = title.last_line != title.line
         fields.title_link = title.link
-        if (name_only or fields.named_by_column) and not fields.title_column:
+        # In a title column, a name is the title ("[Mistral 7B](url)") unless the cell says more
+        # about the paper ("**Audiobox** - a unified audio model ...").
+        described = any(
+            p is not title and p.kind in (PieceKind.TITLE, PieceKind.DESCRIPTION)
+            for p in candidates
+        )
+        if (name_only and (described or not fields.title_column)) or fields.named_by_column:
             fields.source = TitleSource.NAME_ONLY
             fields.name = fields.name or title.text
         elif unit.role is UnitRole.HEADING and not title.attached:
             fields.source = TitleSource.HEADING
-        elif unit.role is UnitRole.ROW and title.style is not Style.LINK and fields.title_column:
+        elif unit.role is UnitRole.ROW and title.style is Style.PLAIN and fields.title_column:
             fields.source = TitleSource.CELL
         else:
             fields.source = _SOURCE[title.style]
             fields.name = fields.name or _name_before(candidates, title)
     _details(unit, every, title, fields)
+    if unit.attachments and (fields.authors is None or fields.venue is None):
+        # "- Kaixin Wang, Bingyi Kang. *NeurIPS 2019*" in a field item below the title
+        _details(unit, pieces(unit, own=False), None, fields)  # fills what is still missing
     return fields
 
 

@@ -158,10 +158,12 @@ class InlineBuilder:
         if link is not None:
             self.unit.links[link].spans.append(span)
 
-    def newline(self, *, soft: bool = False) -> None:
+    def newline(self, *, soft: bool = False, advance: bool = True) -> None:
+        """A line break; ``advance`` is False for ``<br>``, a break that is not a source line."""
         if soft:  # wrapped text: the line break reads as a space
             self.text(" ")
-        self.line = Line(number=self.line.number + 1, cell=self.line.cell, soft=soft)
+        number = self.line.number + 1 if advance else self.line.number
+        self.line = Line(number=number, cell=self.line.cell, soft=soft)
         self.unit.lines.append(self.line)
 
     def open_link(self, url: str, form: LinkForm) -> None:
@@ -195,7 +197,7 @@ class InlineBuilder:
                     value = next(g for g in href.groups() if g is not None)
                     self.open_link(html.unescape(value), LinkForm.HTML)
         elif name == "br":
-            self.newline()
+            self.newline(advance=False)
         elif name in ("b", "strong"):
             self.strong = max(0, self.strong + (-1 if closing else 1))
         elif name in ("i", "em"):

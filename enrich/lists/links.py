@@ -61,7 +61,7 @@ _PAGE_LINK_RE = re.compile(r"^(?![a-z][a-z0-9+.-]*:)[^?#]*\.(?:md|markdown)(?:[?
 def is_anchor(url: str) -> bool:
     """An in-page link (table of contents), a relative link to another markdown page of the
     repository (navigation), or an empty target: never an entry's link."""
-    return not url or url.startswith("#") or _PAGE_LINK_RE.match(url) is not None
+    return not url or url.lstrip("./").startswith("#") or _PAGE_LINK_RE.match(url) is not None
 
 
 def real_links(unit: Unit) -> list[RawLink]:
