@@ -24,7 +24,6 @@ pseudo-headings (a paragraph that is only ``**2024**``) make the section path.
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -99,28 +98,11 @@ class FoundEntries:
 # --------------------------------------------------------------------------- unit shapes
 
 
-_PIECES_CACHED = 64
-
-
 class _Shapes:
-    """Cached facts about units (pieces are costly: computed once per unit)."""
-
-    def __init__(self) -> None:
-        # A few recent units only: the questions about one unit come together, and pieces of
-        # every unit of a large list would not fit in memory.
-        self._pieces: OrderedDict[int, tuple[Unit, list[Piece]]] = OrderedDict()
+    """Facts about units that decide which are entries."""
 
     def pieces(self, unit: Unit) -> list[Piece]:
-        key = id(unit)
-        cached = self._pieces.get(key)
-        if cached is not None and cached[0] is unit:
-            self._pieces.move_to_end(key)
-            return cached[1]
-        found = pieces(unit)
-        self._pieces[key] = (unit, found)
-        if len(self._pieces) > _PIECES_CACHED:
-            self._pieces.popitem(last=False)
-        return found
+        return pieces(unit)
 
     def known_label(self, unit: Unit) -> str | None:
         """The field label a block opens with, when it is a known one (``Paper:``, ...)."""
@@ -411,6 +393,8 @@ def find_entries(doc: Document) -> FoundEntries:
         else:
             result.others.append(unit)
     result.entries.sort(key=lambda u: (u.line, u.order))
+    for unit in result.others:
+        unit.pieces = None  # not needed any more (memory of a large list)
     return result
 
 

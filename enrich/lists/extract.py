@@ -124,7 +124,7 @@ def _iter_entries(doc: Document, found: FoundEntries, list_name: str) -> Iterato
     for position, unit in enumerate(found.entries, start=1):
         yield _entry(unit, list_name, found.title, position)
         # The unit's text is in the entry now: free it (a large list holds a million spans).
-        unit.lines, unit.links, unit.attachments = [], [], []
+        unit.lines, unit.links, unit.attachments, unit.pieces = [], [], [], None
 
 
 def _entries(doc: Document, found: FoundEntries, list_name: str) -> list[Entry]:

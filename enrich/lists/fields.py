@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 from enrich.lists.classify import PieceKind, classify, reads_as_sentence, tidy
 from enrich.lists.inline import Line, RawLink, Span, Unit, UnitRole, cells_text, clean_text
@@ -141,6 +142,15 @@ def pieces(unit: Unit, *, own: bool = True, attached: bool = True) -> list[Piece
     """The pieces of ``unit``'s text, in document order (see the module docstring): of its own
     text and/or of the field blocks attached to it (short lines only: a long one is a
     description, no place for a venue or authors)."""
+    if own and not unit.attachments:
+        if unit.pieces is None:  # asked about more than once (finding entries, reading them)
+            unit.pieces = _pieces(unit, own=True, attached=False)
+        cached: list[Piece] = unit.pieces
+        return cached
+    return _pieces(unit, own=own, attached=attached)
+
+
+def _pieces(unit: Unit, *, own: bool, attached: bool) -> list[Piece]:
     found: list[Piece] = []
     for group in _logical_lines(unit):
         if group[0].attached:
@@ -457,8 +467,11 @@ def _header_name(name: str) -> str:
 
 def column(header: list[str] | None, role: str) -> int | None:
     """The index of the ``role`` column (title, name, venue, year, date, authors), if any."""
-    if not header:
-        return None
+    return _column(tuple(header), role) if header else None
+
+
+@lru_cache(maxsize=1024)
+def _column(header: tuple[str, ...], role: str) -> int | None:
     names = [_header_name(h) for h in header]
     wanted = _COLUMNS[role]
     for i, name in enumerate(names):
@@ -600,20 +613,23 @@ def _row_candidates(unit: Unit, every: list[Piece], fields: Fields) -> list[Piec
     return every
 
 
-def _other_columns(header: list[str] | None) -> set[int]:
+def _other_columns(header: list[str] | None) -> frozenset[int]:
     """Columns that hold something other than the title (venue, date, affiliation, ...)."""
-    if not header:
-        return set()
+    return _other_columns_of(tuple(header)) if header else frozenset()
+
+
+@lru_cache(maxsize=1024)
+def _other_columns_of(header: tuple[str, ...]) -> frozenset[int]:
     found = set()
     for i, name in enumerate(header):
         words = set(_header_name(name).replace("/", " ").split())
         if words & _OTHER_COLUMN_WORDS:
             found.add(i)
     for role in ("venue", "year", "date", "authors"):
-        col = column(header, role)
+        col = _column(header, role)
         if col is not None:
             found.add(col)
-    return found
+    return frozenset(found)
 
 
 def _details(unit: Unit, every: list[Piece], title: Piece | None, fields: Fields) -> None:

@@ -13,6 +13,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 from markdown_it.token import Token
 
@@ -95,6 +96,7 @@ class Unit:
     boilerplate: str | None = None  # the heading of the no-entry section it is in, if any
     images: list[tuple[int, str]] = field(default_factory=list)  # (line, src) of images
     attachments: list[Unit] = field(default_factory=list)  # units merged into this one
+    pieces: list[Any] | None = None  # its text cut into pieces, once (enrich.lists.fields)
 
     def last_line(self) -> int:
         """The last line holding text of the unit or of what is attached to it."""
@@ -122,6 +124,7 @@ class Unit:
             self.lines.append(Line(ln.number, spans, ln.cell, ln.soft, attached=True))
         self.images.extend(other.images)
         self.attachments.append(other)
+        self.pieces = None
 
 
 class InlineBuilder:
