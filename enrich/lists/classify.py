@@ -109,7 +109,7 @@ _MONTHS = frozenset(
 _ORG_WORDS = frozenset(
     """university univ universität universite université universidad institute institut institution
     laboratory laboratories lab labs college school academy inc corp corporation ltd llc gmbh
-    research team group center centre department dept faculty foundation
+    department dept faculty
     """.split()  # noqa: SIM905
 )
 _ORGS = frozenset(
@@ -128,6 +128,7 @@ _CONNECTORS = frozenset(
     """of and & the for at in a an on to with by from via""".split()  # noqa: SIM905
 )
 
+_PARENTHESIS_RE = re.compile(r"\([^()]*\)")
 _SHORTCODE_RE = re.compile(r":[a-z0-9_+\-]+:")
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _WORD_SPLIT_RE = re.compile(r"[\s,;/|()\[\]{}]+")
@@ -141,8 +142,8 @@ _DATE_TOKEN_RE = re.compile(
 _GLUED_VENUE_RE = re.compile(r"^([a-z][a-z&\-]*?)['’]?(\d{2}|\d{4})$")
 _ID_TOKEN_RE = re.compile(r"^(?:arxiv|doi|abs)[:/]\S+$")
 _JOURNAL_WORDS = frozenset(
-    """transactions journal proceedings conference symposium workshop communications letters
-    magazine annals review reviews ieee acm international""".split()  # noqa: SIM905
+    """transactions journal proceedings communications letters magazine annals ieee acm
+    international""".split()  # noqa: SIM905
 )
 _GLUED_YEAR_RE = re.compile(r"^[a-z][a-z&\-]*['’]?(?:19|20)\d\d$")
 _ACRONYM_RE = re.compile(r"^[A-Z][A-Z0-9&\-]{1,9}$")
@@ -253,7 +254,9 @@ def classify(text: str, *, bracketed: bool = False) -> PieceKind:
         return PieceKind.TAG
     if not _LETTER_RE.search(_SHORTCODE_RE.sub("", text)):
         return PieceKind.NUMBER
-    if _is_link_label(words):
+    if _is_link_label(words) or (
+        "(" in lowered and _is_link_label(_words(_PARENTHESIS_RE.sub(" ", lowered)))
+    ):  # "Code (not yet)", "Paper (arXiv)"
         return PieceKind.LINK_LABEL
     if all(w.strip(".:!'’") in _NOTE_WORDS for w in words):
         return PieceKind.NOTE
@@ -290,7 +293,7 @@ def _is_tag(text: str, words: list[str], *, bracketed: bool) -> bool:
         return False
     if bracketed and len(words) == 1 and _GLUED_YEAR_RE.match(words[0]):
         return True  # [[TrustNLP2023]](url), [Sensors2022]
-    if _YEAR_RE.match(words[-1].strip(".:")) and any(w in _JOURNAL_WORDS for w in words[:-1]):
+    if len(words) <= 7 and words[0] in _JOURNAL_WORDS and _YEAR_RE.match(words[-1].strip(".:")):
         return True  # "IEEE Transactions on Neural Networks 2006", "Communications in ... 2017"
     anchored = False  # at least one venue, year or date word
     acronyms = 0
@@ -350,7 +353,7 @@ def _looks_like_affiliation(text: str, words: list[str]) -> bool:
         return False
     bare = [w.strip(".,'’") for w in words]
     bare = [w[:-2] if w.endswith("'s") else w for w in bare]
-    if any(w in _ORG_WORDS for w in bare):
+    if any(w in _ORG_WORDS for w in bare) and not any(w in _TITLE_WORDS for w in bare):
         original = _words(text)
         others = [w for w in original if w.lower() not in _CONNECTORS]
         return all(w[:1].isupper() or w[:1].isdigit() for w in others)

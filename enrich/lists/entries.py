@@ -134,10 +134,15 @@ class _Shapes:
         )
 
     def is_link_line(self, unit: Unit) -> bool:
-        """Only link labels, tags and separators (``[[PDF](url)] [[GitHub](url)]``)."""
+        """Only links (the first labelled as a link: ``[📄 Paper](url) | [🎥 Explanation
+        Video](url)``), link labels, tags and separators (``[[PDF](url)] [[GitHub](url)]``)."""
         found = self.pieces(unit)
-        return bool(real_links(unit)) and all(
-            p.kind in (PieceKind.LINK_LABEL, PieceKind.NUMBER, PieceKind.TAG) for p in found
+        if not found or not real_links(unit):
+            return False
+        labels = (PieceKind.LINK_LABEL, PieceKind.NUMBER, PieceKind.TAG)
+        first_link = next((p for p in found if p.style is Style.LINK), None)
+        return (first_link is None or first_link.kind in labels) and all(
+            p.kind in labels or p.style is Style.LINK for p in found
         )
 
     def has_title(self, unit: Unit) -> bool:

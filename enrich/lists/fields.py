@@ -319,11 +319,14 @@ def _plain_pieces(
             # [ECCV] is a tag; (PASB) after a title is its short name
             square = group.startswith(("[", "【"))
             kind = classify(tidy(group), bracketed=square) if tidy(group) else PieceKind.NUMBER
-            if kind in (PieceKind.TITLE, PieceKind.NAME, PieceKind.DESCRIPTION):
+            gloss = group.startswith("【")  # 【...】 annotates (a translation, a remark)
+            if kind in (PieceKind.TITLE, PieceKind.NAME, PieceKind.DESCRIPTION) and not gloss:
                 current.append(group)  # "(Human-AI Education)" stays part of the title
             else:
                 flush()
                 _add(found, group, Style.PLAIN, first, last, cell, attached, sep, square)
+                if gloss and found and found[-1].kind in _TITLE_KINDS:
+                    found[-1].kind = PieceKind.NOTE
                 sep = ""
     current.append(text[position:])
     flush()
@@ -567,7 +570,9 @@ def read_fields(unit: Unit) -> Fields:
     _details(unit, every, title, fields)
     if unit.attachments and (fields.authors is None or fields.venue is None):
         # "- Kaixin Wang, Bingyi Kang. *NeurIPS 2019*" in a field item below the title
-        _details(unit, pieces(unit, own=False), None, fields)  # fills what is still missing
+        # fills what is still missing; "OpenReview: 8, 6, 6" is a field, but no venue
+        attached = [p for p in pieces(unit, own=False) if _detail_field(p.text)]
+        _details(unit, attached, None, fields)
     return fields
 
 
@@ -654,6 +659,19 @@ def _details(unit: Unit, every: list[Piece], title: Piece | None, fields: Fields
     if fields.venue is None:
         fields.venue = _field_value(unit, ("venue", "conference", "journal", "published in"))
     fields.year = _year(fields, unit.section)
+
+
+def _detail_field(text: str) -> bool:
+    """An attached piece that may give a venue or authors: no field label, or one that says so."""
+    match = _FIELD_LABEL_RE.match(text)
+    if match is None or len(match.group(1).split()) > 3:
+        return True
+    return match.group(1).strip().lower() in _DETAIL_LABELS
+
+
+_DETAIL_LABELS = frozenset(
+    {"venue", "conference", "journal", "published", "published in", "authors", "author"}
+)
 
 
 def _is_date(text: str) -> bool:

@@ -129,8 +129,8 @@ def link_role(url: str, label: str, kind: IdKind, *, is_title_cell_link: bool) -
     if _PAPER_LABEL_RE.match(label) or is_title_cell_link:
         return LinkRole.PAPER
     text = tidy(label)
-    if text and classify(text, bracketed=True) is PieceKind.TAG:
-        return LinkRole.PAPER  # [NeurIPS20](url), [[ECCV](pdf)]: a venue label names the paper
+    if text and classify(text, bracketed=label.startswith("[")) is PieceKind.TAG:
+        return LinkRole.PAPER  # [NeurIPS20](url), [[ICML2018]](url): a venue label names the paper
     return LinkRole.OTHER
 
 
