@@ -29,7 +29,7 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import normalizeReference
 from markdown_it.token import Token
 
-from enrich.lists.inline import InlineBuilder, LinkForm, Unit, UnitRole, cells_text, clean_text
+from enrich.lists.inline import InlineBuilder, Unit, UnitRole, cells_text, clean_text
 
 __all__ = ["Document", "SectionEvent", "read_document"]
 
@@ -512,4 +512,4 @@ def _references(lines: list[str]) -> dict[str, dict[str, Any]]:
     return found
 
 
-__all__ += ["CHUNK_CHARS", "MAX_DEPTH", "MAX_NESTING", "LinkForm", "chunks"]
+__all__ += ["CHUNK_CHARS", "MAX_DEPTH", "MAX_NESTING", "chunks"]

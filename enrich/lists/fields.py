@@ -24,7 +24,7 @@ from enum import Enum
 from functools import lru_cache
 
 from enrich.lists.classify import PieceKind, classify, reads_as_sentence, tidy
-from enrich.lists.inline import Line, RawLink, Span, Unit, UnitRole, cells_text, clean_text
+from enrich.lists.inline import Line, Span, Unit, UnitRole, cells_text, clean_text
 from enrich.models import TitleSource
 
 __all__ = ["Fields", "Piece", "Style", "column", "pieces", "read_fields"]
@@ -742,8 +742,4 @@ def field_label(unit: Unit) -> str | None:
     return label if 1 <= len(label.split()) <= 3 else None
 
 
-def link_label(link: RawLink) -> str:
-    return tidy(link.label)
-
-
-__all__ += ["field_label", "link_label"]
+__all__ += ["field_label"]
