@@ -349,7 +349,7 @@ def _from_doi_text(text: str, flags: tuple[str, ...]) -> ParsedLink:
     return ParsedLink(kind=IdKind.DOI, id=doi, flags=flags)
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=1 << 16)
 def parse_link(url: str) -> ParsedLink:
     """Say what the link target ``url`` points to. Never raises.
 
