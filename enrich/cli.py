@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.status import Status
 
+    from enrich.lists.extract import StreamedList
     from enrich.models import ExtractedList
     from enrich.pipeline import RunSummary
     from flows.enrich_lists import EnrichParameters
@@ -501,12 +502,10 @@ def extract(
 
     Exit status: 0 ok, 2 the source cannot be read (one-line message on stderr).
     """
-    import json
-
     from pydantic import ValidationError
 
     from enrich.errors import InputError
-    from enrich.lists.extract import extract_list
+    from enrich.lists.extract import StreamedList, extract_list
     from enrich.lists.read import read_list
     from enrich.settings import Settings, describe_invalid
 
@@ -517,16 +516,89 @@ def extract(
         _error(f"enrich: invalid setting in the environment: {describe_invalid(error)}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
     try:
-        extracted = extract_list(read_list(source, settings))
+        list_text = read_list(source, settings)
     except InputError as error:
         # typer.echo, not rich: the message stays on one line whatever the terminal width
         typer.echo(f"enrich: {error}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     if output_format is ExtractFormat.JSON:
-        document = extracted.model_dump(mode="json", by_alias=True)
-        typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        _write_extracted_json(StreamedList(list_text), sys.stdout)
     else:
+        extracted = extract_list(list_text)
         _print_entries_table(extracted)
+        _print_audit(extracted)
+
+
+def _write_extracted_json(extracted: StreamedList, out: TextIO) -> None:
+    """The document of docs/extract.md, written entry by entry: the same text as one
+    ``json.dumps(..., ensure_ascii=False, indent=2)`` of the whole (a test pins this), without
+    holding all of it (a large list's output is ten times its size)."""
+    import orjson
+
+    def dump(value: object, indent: str) -> str:
+        # orjson writes what json.dumps(value, ensure_ascii=False, indent=2) writes, faster
+        text = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8")
+        return text.replace("\n", "\n" + indent)
+
+    info = extracted.info.model_dump(mode="json", by_alias=True)
+    out.write('{\n  "list": ' + dump(info, "  ") + ',\n  "entries": [')
+    written = 0
+    for entry in extracted.entries():
+        out.write(
+            ("," if written else "")
+            + "\n    "
+            + dump(entry.model_dump(mode="json", by_alias=True), "    ")
+        )
+        written += 1
+    out.write("\n  ]" if written else "]")
+    audit = extracted.audit().model_dump(mode="json")
+    out.write(',\n  "audit": ' + dump(audit, "  ") + "\n}\n")
+
+
+def _print_audit(extracted: ExtractedList) -> None:
+    """What extraction could not read: ids outside entries, entries without a title-like title
+    or a paper id, text the parser dropped (docs/extract.md, "The audit")."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    audit = extracted.audit
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=160)
+    console.print(
+        f"Audit: {audit.ids_in_entries} of {audit.ids_in_text} paper ids in the text are held "
+        f"by entries; {len(audit.ids_outside_entries)} places outside entries, "
+        f"{len(audit.titles_not_title_like)} entries without a title-like title, "
+        f"{len(audit.entries_without_id)} paper entries without an id, "
+        f"{len(audit.dropped_elements)} dropped elements.",
+        highlight=False,
+    )
+    rows: list[tuple[str, str, str]] = [
+        (
+            str(o.line),
+            f"{o.id} outside entries",
+            o.reason.value + (f": {o.detail}" if o.detail else ""),
+        )
+        for o in audit.ids_outside_entries
+    ]
+    rows += [
+        (str(n.line), f"title {n.title!r}", f"not title-like: {n.reason}")
+        for n in audit.titles_not_title_like
+    ]
+    rows += [
+        (str(n.line), f"{n.title!r}", f"no paper id: {n.reason}") for n in audit.entries_without_id
+    ]
+    rows += [(f"{d.line}-{d.end_line}", "text dropped", d.reason) for d in audit.dropped_elements]
+    if not rows:
+        return
+    table = Table(title="audit")
+    table.add_column("line", justify="right")
+    table.add_column("what", ratio=2, overflow="fold")
+    table.add_column("why", ratio=2, overflow="fold")
+    for line, what, why in sorted(rows, key=lambda row: int(row[0].split("-")[0])):
+        table.add_row(line, Text(what), Text(why))
+    console.print(table, highlight=False)
 
 
 def _print_entries_table(extracted: ExtractedList) -> None:

@@ -27,7 +27,17 @@ from typing import Any
 import orjson
 from pydantic import ConfigDict, Field, TypeAdapter
 
-from enrich.models import Author, EntryKind, Identifiers, Link, ListInfo, Model, SourceHealth
+from enrich.models import (
+    Author,
+    EntryKind,
+    ExtractionAudit,
+    Identifiers,
+    Link,
+    ListInfo,
+    Model,
+    SourceHealth,
+    TitleSource,
+)
 
 #: Bumped when a file's meaning changes incompatibly; consumers should check it. The changes of
 #: each version are listed in ``outputs/README.md`` ("Versions").
@@ -256,6 +266,11 @@ class ListEntry(Model):
     section: list[str] = Field(default_factory=list)
     kind: EntryKind
     title: str
+    title_source: TitleSource = Field(
+        default=TitleSource.TEXT,
+        description="Where the title was read from (link_text, bold, quoted, text, cell, "
+        "heading, name_only, none): how much it may be trusted.",
+    )
     name: str | None = None
     venue: str | None = Field(default=None, description="Venue as written in the list.")
     year: str | None = Field(default=None, description="Year as written in the list.")
@@ -297,6 +312,11 @@ class ListFile(Model):
     flag_counts: dict[str, int] = Field(default_factory=dict)
     changes: ListChanges
     entries: list[ListEntry]
+    audit: ExtractionAudit = Field(
+        default_factory=ExtractionAudit,
+        description="What extraction could not read: ids outside entries (with a reason), "
+        "entries without a title-like title or a paper id, text the parser dropped.",
+    )
 
 
 # --------------------------------------------------------------------------- manifest.json

@@ -36,9 +36,21 @@ class LinkRole(StrEnum):
 
 
 class Link(Model):
-    url: str = Field(description="The link target as written in the list.")
+    url: str = Field(
+        description="The link target as read: angle brackets, surrounding spaces and markdown "
+        "escapes removed (a bare URL in the text is its own target)."
+    )
     label: str = Field(default="", description="The link text, markdown removed.")
     role: LinkRole = Field(description="paper, code or other.")
+    line: int | None = Field(
+        default=None, ge=1, description="1-based line where the target is written."
+    )
+    target: str | None = Field(
+        default=None,
+        description="The target exactly as written on that line (e.g. '<https://...>' for "
+        "'(<https://...>)'), so that it can be found and replaced in the list text; null when "
+        "it could not be located.",
+    )
 
 
 class Identifiers(Model):
@@ -74,6 +86,24 @@ class EntryKind(StrEnum):
     OTHER = "other"
 
 
+class TitleSource(StrEnum):
+    """Where an entry's title was read from: how much a later stage may trust it."""
+
+    LINK_TEXT = "link_text"
+    BOLD = "bold"
+    QUOTED = "quoted"
+    TEXT = "text"
+    """Plain (or italic) text of the entry."""
+    CELL = "cell"
+    """A table cell under a title column (Title, Paper, ...), read as a whole."""
+    HEADING = "heading"
+    """The heading of a heading-per-paper entry."""
+    NAME_ONLY = "name_only"
+    """The row gives only a short name (a model, method or nickname), not a paper title."""
+    NONE = "none"
+    """No title found."""
+
+
 class Entry(Model):
     """One row of one list, as written there."""
 
@@ -83,7 +113,16 @@ class Entry(Model):
     section: list[str] = Field(
         default_factory=list, description="Heading path above the entry, outermost first."
     )
+    end_line: int | None = Field(
+        default=None, ge=1, description="1-based last line of the entry (its last text line)."
+    )
     title: str = Field(description="Title as written, markdown removed.")
+    title_source: TitleSource = Field(
+        default=TitleSource.TEXT, description="Where the title was read from."
+    )
+    title_line: int | None = Field(
+        default=None, ge=1, description="1-based line where the title text starts."
+    )
     name: str | None = Field(default=None, description="The row's name or label column.")
     kind: EntryKind = EntryKind.PAPER
     venue: str | None = None
@@ -119,13 +158,95 @@ class ListInfo(Model):
     )
 
 
+class OutsideReason(StrEnum):
+    """Why a paper id written in a list is held by no entry."""
+
+    LIST_HEADER = "list_header"
+    """The list's own header: title line, badges, introduction (before its first entry)."""
+    TABLE_OF_CONTENTS = "table_of_contents"
+    CITATION = "citation"
+    """A citation block: a Citation / Cite us section or a BibTeX code block."""
+    CONTRIBUTING = "contributing"
+    """A Contributing section (often an entry template)."""
+    BOILERPLATE = "boilerplate"
+    """Another section that holds no entries (License, Acknowledgements, Contact, ...)."""
+    HTML_COMMENT = "html_comment"
+    CODE_BLOCK = "code_block"
+    IMAGE = "image"
+    """An image source (a badge), not a link."""
+    HEADING = "heading"
+    """A section heading."""
+    PROSE = "prose"
+    """A paragraph that is not an entry."""
+    DROPPED = "dropped"
+    """Text the markdown parser did not read (see ``dropped_elements``)."""
+    MENTIONED = "mentioned"
+    """Written as text (``arXiv:ID``) in an entry that links its paper elsewhere."""
+    NOT_READ = "not_read"
+    """Inside an entry, but not read as one of its ids."""
+
+
+class OutsideId(Model):
+    """One place where a paper id is written outside every entry that holds it."""
+
+    id: str = Field(description="Prefixed paper id (arxiv:..., doi:..., openreview:..., acl:...).")
+    line: int = Field(ge=1, description="1-based line where it is written.")
+    reason: OutsideReason
+    detail: str | None = Field(default=None, description="E.g. the section heading.")
+
+
+class EntryNote(Model):
+    """An entry the audit points at (its title is not title-like, or it holds no paper id)."""
+
+    position: int = Field(ge=1)
+    line: int = Field(ge=1)
+    title: str
+    reason: str = Field(description="Why it is listed, in a few words.")
+
+
+class DroppedElement(Model):
+    """Text extraction could not read (e.g. nested deeper than the markdown parser reads)."""
+
+    line: int = Field(ge=1)
+    end_line: int = Field(ge=1)
+    reason: str
+
+
+class ExtractionAudit(Model):
+    """What extraction could not read, so that a maintainer sees which rows to look at.
+
+    Every arXiv, DOI, OpenReview and ACL id written in the list text is either held by an entry
+    or listed in ``ids_outside_entries`` with a reason.
+    """
+
+    ids_in_text: int = Field(default=0, description="Distinct paper ids written in the text.")
+    ids_in_entries: int = Field(default=0, description="Of those, the ids held by entries.")
+    ids_outside_entries: list[OutsideId] = Field(
+        default_factory=list,
+        description="Ids held by no entry, one item per place they are written.",
+    )
+    titles_not_title_like: list[EntryNote] = Field(
+        default_factory=list,
+        description="Entries whose title is empty or not a title (a link label, venue or date "
+        "tag, number, emoji, author list or affiliation).",
+    )
+    entries_without_id: list[EntryNote] = Field(
+        default_factory=list, description="Paper entries that hold no paper id."
+    )
+    dropped_elements: list[DroppedElement] = Field(default_factory=list)
+
+
 class ExtractedList(Model):
-    """A list's entries. Serialized (``by_alias=True``) as ``{"list": {...}, "entries": [...]}``."""
+    """A list's entries and their audit.
+
+    Serialized (``by_alias=True``) as ``{"list": {...}, "entries": [...], "audit": {...}}``.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     info: ListInfo = Field(alias="list")
     entries: list[Entry]
+    audit: ExtractionAudit = Field(default_factory=ExtractionAudit)
 
 
 # --------------------------------------------------------------------------- sources

@@ -208,7 +208,18 @@ def extract_task(texts: list[ListText]) -> list[ExtractedList]:
     lists = pipeline.extract_lists(texts)
     logger = get_run_logger()
     for extracted in lists:
-        logger.info("%s: %d entries", extracted.info.name, len(extracted.entries))
+        audit = extracted.audit
+        logger.info(
+            "%s: %d entries; audit: %d of %d paper ids held, %d places outside entries, "
+            "%d titles not title-like, %d dropped elements",
+            extracted.info.name,
+            len(extracted.entries),
+            audit.ids_in_entries,
+            audit.ids_in_text,
+            len(audit.ids_outside_entries),
+            len(audit.titles_not_title_like),
+            len(audit.dropped_elements),
+        )
     return lists
 
 

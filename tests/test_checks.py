@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +15,18 @@ from enrich.contract import (
     FieldOrigin,
     FieldSource,
     FlagKind,
+    ListFile,
     PaperIds,
     PaperRecord,
 )
-from enrich.models import Entry, EntryKind
+from enrich.lists.config import ListSpec
+from enrich.lists.read import list_slug
+from enrich.models import Entry, EntryKind, TitleSource
 from enrich.papers.checks import (
     EntryEvidence,
     check_entries,
     fix_mojibake,
+    has_real_title,
     is_acronym,
     is_preprint_venue,
     name_contradicts,
@@ -29,6 +34,10 @@ from enrich.papers.checks import (
     title_describes,
     title_key,
 )
+from enrich.pipeline import run_enrichment
+from enrich.settings import Settings
+from enrich.standin import StandIn
+from enrich.titles import normalize_title
 
 REPO = Path(__file__).resolve().parents[1]
 SEED_TRUTH = REPO / "tests" / "data" / "lists" / "truth" / "seed_001.json"
@@ -260,6 +269,56 @@ def test_a_record_titled_by_a_source_wins_over_one_titled_only_by_a_list_row() -
     assert flags[0].flag == FlagKind.TITLE_MISMATCH and flags[0].suggested_id is None
 
 
+def test_a_row_with_only_a_name_is_compared_by_name_not_as_a_title() -> None:
+    audiobox = "Audiobox: Unified Audio Generation with Natural Language Prompts"
+    named = entry("l", 1, "Audiobox", arxiv=["2312.15821"]).model_copy(
+        update={"title_source": TitleSource.NAME_ONLY, "name": "Audiobox"}
+    )
+    nickname = entry("l", 2, "CogAgent", arxiv=["2312.15821"]).model_copy(
+        update={"title_source": TitleSource.NAME_ONLY, "name": "CogAgent"}
+    )
+    unnamed_paper = "Language Models are Few-Shot Learners"
+    gpt3 = entry("l", 3, "GPT-3", arxiv=["2005.14165"]).model_copy(
+        update={"title_source": TitleSource.LINK_TEXT}
+    )
+    flags = check_entries(
+        [
+            evidence(named, arxiv=ok("arxiv:2312.15821", arxiv_record("2312.15821", audiobox))),
+            evidence(nickname, arxiv=ok("arxiv:2312.15821", arxiv_record("2312.15821", audiobox))),
+            evidence(gpt3, arxiv=ok("arxiv:2005.14165", arxiv_record("2005.14165", unnamed_paper))),
+        ],
+        {},
+        {},
+    )
+    mismatches = [[f for f in row if f.flag == FlagKind.TITLE_MISMATCH] for row in flags]
+    # the name appears in the title: fine; a name the paper's own name contradicts: flagged,
+    # as a name; a model name its paper's title never mentions (GPT-3): not flagged
+    assert mismatches[0] == []
+    assert [f.field for f in mismatches[1]] == ["name"]
+    assert mismatches[2] == []
+
+
+def test_rows_without_a_real_title_are_not_compared_as_titles() -> None:
+    real = "Attention Is All You Need"
+    for title, source in [
+        ("[pdf]", TitleSource.TEXT),
+        ("NeurIPS 2017", TitleSource.LINK_TEXT),
+        ("", TitleSource.NONE),
+    ]:
+        row = entry("l", 1, title, arxiv=["1706.03762"]).model_copy(update={"title_source": source})
+        assert not has_real_title(row)
+        [flags] = check_entries(
+            [evidence(row, arxiv=ok("arxiv:1706.03762", arxiv_record("1706.03762", real)))], {}, {}
+        )
+        assert flags == []
+    wrong = entry("l", 1, "Deep Residual Learning for Image Recognition", arxiv=["1706.03762"])
+    assert has_real_title(wrong)
+    [flags] = check_entries(
+        [evidence(wrong, arxiv=ok("arxiv:1706.03762", arxiv_record("1706.03762", real)))], {}, {}
+    )
+    assert [f.flag for f in flags] == [FlagKind.TITLE_MISMATCH]
+
+
 def test_malformed_link_and_foreign_name_are_flagged() -> None:
     title = "MoE-FFD: Mixture of Experts for Face Forgery Detection"
     row = entry(
@@ -355,3 +414,141 @@ def test_only_later_occurrences_are_duplicates() -> None:
         [FlagKind.DUPLICATE],
     ]
     assert all(fs[0].first is not None and fs[0].first.line == 11 for fs in flags[1:])
+
+
+# --------------------------------------------------------------------------- real lists
+
+LISTS = REPO / "tests" / "data" / "lists"
+#: Truth flags of a hand-found wrong row: its id belongs to another paper, or its name
+#: contradicts the paper (truth README, "Flags").
+WRONG_ROW = frozenset({"title_id_mismatch", "name_title_mismatch"})
+FALSE_ALARM_GATE = 0.01
+
+
+def _catalog_papers() -> list[dict[str, Any]]:
+    papers: list[dict[str, Any]] = json.loads(CATALOG.read_text(encoding="utf-8"))["papers"]
+    return papers
+
+
+def _first_ids(row: dict[str, Any]) -> list[str]:
+    """The ids a run looks up for a row: the first of each kind (enrich.papers.records)."""
+    return [f"{kind}:{row[kind][0]}" for kind in ("arxiv", "doi", "acl") if row.get(kind)]
+
+
+#: Truth flags of a row whose title is not the paper's own (a description, a short form, an
+#: alternate title): such a row does not say what the paper is called.
+NOT_ITS_TITLE = frozenset(
+    {"title_not_paper_title", "abbreviated_title", "same_paper_alternate_title", "title_typo"}
+)
+
+
+def truth_titles(truths: list[dict[str, Any]]) -> dict[str, str]:
+    """For each id, the title the lists' correct rows give it (the first row that writes the
+    paper's own title, else the first correct row)."""
+    titles: dict[str, str] = {}
+    fallback: dict[str, str] = {}
+    for truth in truths:
+        for row in truth["entries"]:
+            flags = {flag.split(":")[0] for flag in row["flags"]}
+            if row["kind"] != "paper" or not row["title"] or WRONG_ROW & flags:
+                continue
+            for paper_id in _first_ids(row):
+                chosen = fallback if NOT_ITS_TITLE & flags else titles
+                chosen.setdefault(paper_id, row["title"])
+    return {**fallback, **titles}
+
+
+@pytest.fixture(scope="module")
+def truth_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[list[dict[str, Any]], dict[str, ListFile]]:
+    """Every hand-checked list run through the pipeline, against a stand-in that serves each id
+    with the title the lists' correct rows give it."""
+    truths = [
+        json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted((LISTS / "truth").glob("*.json"))
+    ]
+    work = tmp_path_factory.mktemp("truth-run")
+    specs = [ListSpec(source=str(LISTS / Path(t["file"]).name)) for t in truths]
+    with StandIn(titles=truth_titles(truths)) as server:
+        settings = Settings.from_env(
+            {},
+            arxiv_api_url=server.arxiv_url,
+            s2_api_url=server.s2_url,
+            arxiv_pace_seconds=0,
+            s2_pace_seconds=0,
+            request_timeout_seconds=5,
+            cache_dir=work / "cache",
+        )
+        snapshot = run_enrichment(specs, work / "out", settings).snapshot
+    stems = [Path(t["file"]).stem for t in truths]
+    return truths, {stem: snapshot.lists[list_slug(stem)] for stem in stems}
+
+
+def test_false_alarms_on_hand_checked_lists(
+    truth_run: tuple[list[dict[str, Any]], dict[str, ListFile]],
+    report_lines: Callable[[str, list[str]], None],
+) -> None:
+    """Rows a careful reader finds correct are not flagged title_mismatch (at most 1%), and
+    every hand-found wrong row is flagged."""
+    truths, list_files = truth_run
+    lines = []
+    clean = alarms = wrong = caught = 0
+    missed: list[str] = []
+    false_alarms: list[str] = []
+    wrong_suggestions: list[str] = []
+    unjudged: list[str] = []
+    served = set(truth_titles(truths)) | {paper["key"] for paper in _catalog_papers()}
+    by_title: dict[str, set[str]] = {}
+    for paper_id, title in truth_titles(truths).items():
+        by_title.setdefault(normalize_title(title), set()).add(paper_id)
+    for truth in truths:
+        stem = Path(truth["file"]).stem
+        by_line = {e.line: e for e in list_files[stem].entries}
+        list_clean = list_alarms = 0
+        for row in truth["entries"]:
+            flags = {flag.split(":")[0] for flag in row["flags"]}
+            if row["kind"] != "paper" or not _first_ids(row) or "title_not_paper_title" in flags:
+                continue  # a row that does not give its paper's title is not judged
+            listed = by_line.get(row["line"])
+            flagged = listed is not None and any(
+                f.flag is FlagKind.TITLE_MISMATCH for f in listed.flags
+            )
+            if WRONG_ROW & flags:
+                if not all(paper_id in served for paper_id in _first_ids(row)):
+                    unjudged.append(f"{stem}:{row['line']}")
+                    continue  # the stand-in does not know what the linked id is called
+                wrong += 1
+                caught += flagged
+                if not flagged:
+                    missed.append(f"{stem}:{row['line']}")
+                # the paper the row's title names, when a correct row gives it an id
+                named = by_title.get(normalize_title(row["title"]), set()) - set(_first_ids(row))
+                if len(named) == 1 and listed is not None:
+                    suggested = {f.suggested_id for f in listed.flags if f.suggested_id}
+                    if suggested != named:
+                        wrong_suggestions.append(f"{stem}:{row['line']} {suggested} != {named}")
+            else:
+                list_clean += 1
+                list_alarms += flagged
+                if flagged and listed is not None:
+                    false_alarms.append(f"{stem}:{row['line']} {listed.title!r}")
+        clean += list_clean
+        alarms += list_alarms
+        lines.append(
+            f"{stem:<48} clean rows {list_clean:>4}, flagged title_mismatch {list_alarms:>3}"
+        )
+    rate = alarms / clean if clean else 0.0
+    lines.append(
+        f"all lists: {alarms}/{clean} clean rows flagged ({rate:.3%}, gate <= "
+        f"{FALSE_ALARM_GATE:.0%}); hand-found wrong rows flagged: {caught}/{wrong}"
+    )
+    lines += [f"  false alarm: {alarm}" for alarm in false_alarms]
+    lines += [
+        f"  wrong row not judged (no title for its linked id in the stand-in): {row}"
+        for row in unjudged
+    ]
+    report_lines("title_mismatch false alarms on the hand-checked lists", lines)
+    assert rate <= FALSE_ALARM_GATE, false_alarms
+    assert not missed, missed
+    assert not wrong_suggestions, wrong_suggestions

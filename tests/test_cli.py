@@ -36,12 +36,19 @@ def test_extract_json_shape(runner: CliRunner) -> None:
         assert required <= entry.keys()
         assert set(entry["ids"]) == {"arxiv", "doi", "openreview", "acl"}
         for link in entry["links"]:
-            assert set(link) == {"url", "label", "role"}
+            assert set(link) == {"url", "label", "role", "line", "target"}
     second = entries[1]
     assert second["position"] == 2 and second["line"] == 41 and second["name"] == "MLLMs"
     assert second["ids"]["arxiv"] == ["2404.08452"]
     assert "malformed_link" in second["extraction_flags"] and "flags" not in second
     assert second["links"][0]["role"] == "paper"
+    # where the malformed target is written, so that a fix can replace it in the text
+    assert second["links"][0]["line"] == 41
+    assert second["links"][0]["target"] == "https:/FFD/arxiv.org/abs/2404.08452"
+    assert second["end_line"] == 41 and second["title_source"] == "link_text"
+    audit = document["audit"]
+    assert audit["ids_in_text"] == audit["ids_in_entries"] > 0
+    assert audit["ids_outside_entries"] == [] and audit["dropped_elements"] == []
 
 
 def test_extract_json_is_deterministic(runner: CliRunner) -> None:
@@ -58,6 +65,24 @@ def test_extract_table(runner: CliRunner) -> None:
     assert "Awesome Mixture of Experts (MoE): 7 entries" in result.stdout
     assert "arxiv:2401.04088" in result.stdout
     assert "Papers / Hard Routers" in result.stdout
+    assert "Audit: 6 of 6 paper ids in the text are held by entries" in result.stdout
+
+
+def test_extract_table_lists_what_the_audit_found(runner: CliRunner, tmp_path: Path) -> None:
+    source = tmp_path / "list.md"
+    source.write_text(
+        "# A list\n\nOur survey: [paper](https://arxiv.org/abs/2401.00001).\n\n## Papers\n"
+        "- [Mixtral of Experts](https://arxiv.org/abs/2401.04088)\n"
+        "- [[pdf]](https://arxiv.org/abs/2401.00002)\n\n"
+        "## Citation\n```\n@article{x, url={https://arxiv.org/abs/2401.00003}}\n```\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["extract", str(source), "--format", "table"])
+    assert result.exit_code == 0, result.output
+    assert "Audit: 2 of 4 paper ids in the text are held by entries" in result.stdout
+    assert "arxiv:2401.00001 outside entries" in result.stdout and "list_header" in result.stdout
+    assert "arxiv:2401.00003 outside entries" in result.stdout and "citation" in result.stdout
+    assert "not title-like: empty" in result.stdout
 
 
 def test_extract_unknown_format_is_a_usage_error(runner: CliRunner) -> None:

@@ -65,7 +65,36 @@ URL_FORMS = [
     ("https://www.aclweb.org/anthology/P19-1103", "acl:P19-1103"),
     ("https://www.aclweb.org/anthology/papers/P/P19/P19-1103/", "acl:P19-1103"),
     ("https://aclweb.org/anthology/papers/Q/Q19/Q19-1004/", "acl:Q19-1004"),
+    # forms seen in real lists
+    ("https://huggingface.co/papers/2510.04849", "arxiv:2510.04849"),
+    ("http://arxiv.org/pdf/1112.6209.pdf&embed", "arxiv:1112.6209"),
+    (
+        "http://arxiv.org/pdf/1506.05869.pdf%20(http://arxiv.org/pdf/1506.05869.pdf)",
+        "arxiv:1506.05869",
+    ),
+    ("https://openreview.net/pdf?id=WOFspd4lq5/", "openreview:WOFspd4lq5"),
+    (
+        "https://iopscience.iop.org/article/10.1088/1742-6596/2010/1/012175/pdf",
+        "doi:10.1088/1742-6596/2010/1/012175",
+    ),
+    (
+        "https://direct.mit.edu/tacl/article/doi/10.1162/tacl_a_00529/114373/FaithDial",
+        "doi:10.1162/tacl_a_00529",
+    ),
+    (
+        "https://www.google.com/url?sa=t&url=https%3A%2F%2Fopenreview.net%2Fpdf%3Fid%3DGgikq6Tdxch&usg=A",
+        "openreview:Ggikq6Tdxch",
+    ),
+    (
+        "https://web.archive.org/web/20220426115606id_/https://dl.acm.org/doi/pdf/10.1145/3485447.3512056",
+        "doi:10.1145/3485447.3512056",
+    ),
 ]
+
+
+def test_a_target_that_is_itself_a_markdown_link_gives_the_inner_id() -> None:
+    parsed = parse_link("[https://arxiv.org/abs/2401.04088](https://arxiv.org/abs/2401.04088)")
+    assert parsed.paper_id == "arxiv:2401.04088" and "malformed_link" in parsed.flags
 
 
 @pytest.mark.parametrize(("url", "expected"), URL_FORMS)

@@ -25,8 +25,8 @@ from report_builders import (
 from typer.testing import CliRunner
 
 from enrich.cli import app
-from enrich.contract import ListFile, Snapshot
-from enrich.models import Model
+from enrich.contract import Snapshot
+from enrich.models import EntryNote, ExtractionAudit, OutsideId, OutsideReason
 from enrich.publish import report as report_package
 from enrich.publish.report import build_view, load_view, rebuild_report
 from enrich.publish.report.render import render_pages
@@ -384,31 +384,20 @@ def test_fix_files_of_a_list_are_linked_and_shown_as_text(demo: Path) -> None:
     assert not [n for n in beta.walk() if n.attrs.get("id") in ("fixes", "audit")]
 
 
-class _AuditItem(Model):
-    line: int
-    text: str
-    reason: str
-
-
-class _Audit(Model):
-    ids_outside_entries: list[_AuditItem]
-    rows_without_id: list[_AuditItem]
-
-
-class _AuditedListFile(ListFile):
-    audit: _Audit
-
-
-def test_a_list_audit_is_shown_whatever_its_fields(demo: Path) -> None:
+def test_the_list_audit_is_shown_with_hostile_text_escaped(demo: Path) -> None:
     snapshot = load_snapshot(demo)
     alpha = snapshot.lists["alpha"]
-    audit = _Audit(
+    audit = ExtractionAudit(
+        ids_in_text=2,
+        ids_in_entries=1,
         ids_outside_entries=[
-            _AuditItem(line=2, text="<script>x</script> 2401.00001", reason="badge")
+            OutsideId(id="arxiv:2401.00001", line=2, reason=OutsideReason.LIST_HEADER)
         ],
-        rows_without_id=[],
+        titles_not_title_like=[
+            EntryNote(position=3, line=9, title="<script>x</script>", reason="a link label")
+        ],
     )
-    audited = _AuditedListFile(**dict(alpha), audit=audit)
+    audited = alpha.model_copy(update={"audit": audit})
     changed = Snapshot(
         manifest=snapshot.manifest,
         papers=snapshot.papers,
@@ -419,9 +408,14 @@ def test_a_list_audit_is_shown_whatever_its_fields(demo: Path) -> None:
     assert [(s.title, s.columns, s.rows) for s in page.audit] == [
         (
             "ids outside entries",
-            ("line", "text", "reason"),
-            (("2", "<script>x</script> 2401.00001", "badge"),),
-        )
+            ("id", "line", "reason", "detail"),
+            (("arxiv:2401.00001", "2", "list_header", ""),),
+        ),
+        (
+            "titles not title like",
+            ("position", "line", "title", "reason"),
+            (("3", "9", "<script>x</script>", "a link label"),),
+        ),
     ]
     assert next(p for p in view.lists if p.slug == "beta").audit == ()
 

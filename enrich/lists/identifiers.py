@@ -76,8 +76,12 @@ _ARXIV_ID_FULL_RE = re.compile(rf"{_ARXIV_ID_RE.pattern}$")
 _ARXIV_HOSTS = ("arxiv.org", "export.arxiv.org", "www.arxiv.org", "xxx.lanl.gov", "ar5iv.org")
 # /abs/ID, /pdf/ID(.pdf), /html/ID, /ps/ID, /format/ID, and ar5iv's /html/ID.
 _ARXIV_PATH_RE = re.compile(
-    rf"^/(?:abs|pdf|html|ps|format)/{_ARXIV_ID_RE.pattern}(?:\.pdf)?/?$", re.IGNORECASE
+    rf"^/(?:abs|pdf|html|ps|format)/{_ARXIV_ID_RE.pattern}(?:\.pdf)?/?(?:[&;%].*)?$",
+    re.IGNORECASE,
 )
+# Hugging Face paper pages are named by arXiv id: huggingface.co/papers/2510.04849
+_HF_HOSTS = ("huggingface.co", "hf.co")
+_HF_PAPER_RE = re.compile(rf"^/papers/{_ARXIV_NEW}{_ARXIV_VERSION}/?$")
 # Legacy FTP layout: /ftp/arxiv/papers/YYMM/YYMM.NNNNN.pdf and /ftp/ARCHIVE/papers/YYMM/YYMMNNN.pdf
 _ARXIV_FTP_NEW_RE = re.compile(rf"^/ftp/arxiv/papers/\d{{4}}/{_ARXIV_NEW}{_ARXIV_VERSION}\.\w+$")
 _ARXIV_FTP_OLD_RE = re.compile(
@@ -137,18 +141,41 @@ def _clean_doi(doi: str) -> str | None:
     return doi if _DOI_FULL_RE.match(doi) else None
 
 
-def _doi_from_path(path: str) -> str | None:
-    """A DOI written in a publisher path: prefix plus one segment (``/pdf``, file names dropped).
+def _doi_from_path(path: str, host: str = "") -> str | None:
+    """A DOI written in a publisher path.
 
-    Publishers put more path after the DOI (``.../10.1063/5.0012345/19984173/file.pdf``,
-    ``.../10.1515/xyz/html``); most suffixes have no ``/``, so the first segment is kept.
+    IOP writes DOIs whose suffix holds ``/`` (``article/10.1088/1742-6596/2010/1/012175/pdf``):
+    there the rest of the path is the DOI, less a trailing ``/pdf``, ``/meta``, ... Elsewhere
+    publishers put more path after the DOI (``.../10.1063/5.0012345/19984173/file.pdf``,
+    ``direct.mit.edu/.../doi/10.1162/tacl_a_00529/114373/FaithDial-...``); most suffixes have no
+    ``/``, so the first segment is kept.
     """
+    whole = _DOI_AFTER_SEGMENT_RE.search(path) if host.endswith("iop.org") else None
+    if whole:
+        doi = whole.group("doi")
+        previous = None
+        while doi != previous:
+            previous = doi
+            doi = _DOI_TRAILING_SEGMENT_RE.sub("", doi.rstrip("/"))
+        return _clean_doi(doi)
     match = _DOI_RE.search(path)
     if not match:
         return None
     prefix, _, rest = match.group(1).partition("/")
     suffix = rest.split("/", 1)[0]
     return _clean_doi(f"{prefix}/{suffix}")
+
+
+_DOI_AFTER_SEGMENT_RE = re.compile(
+    r"/(?P<segment>doi|article)/(?:(?:abs|pdf|full|epdf|reader|book|chapter|fulltext)/)?"
+    r"(?P<doi>10\.\d{4,9}/[^\s?#&\"'<>]+)",
+    re.IGNORECASE,
+)
+_DOI_TRAILING_SEGMENT_RE = re.compile(
+    r"/(?:pdf|full|abstract|abs|epdf|html|meta|fulltext|references|figures|summary|"
+    r"suppl(?:ementary)?(?:_file)?|download|view|reader)$",
+    re.IGNORECASE,
+)
 
 
 # --------------------------------------------------------------------------- OpenReview / ACL
@@ -246,6 +273,9 @@ _URL_RE = re.compile(
 )
 
 
+_NESTED_TARGET_RE = re.compile(r"^\[[^\]]*\]\(\s*<?(?P<target>[^\s()<>]+)>?\s*\)$")
+
+
 def _host_matches(host: str, domains: tuple[str, ...] | frozenset[str]) -> bool:
     """``host`` is one of ``domains`` or a subdomain of one (checked suffix by suffix)."""
     while True:
@@ -275,8 +305,9 @@ def _parse_well_formed(host: str, path: str, query: str, flags: tuple[str, ...])
     if _host_matches(host, _OPENREVIEW_HOSTS):
         if path.rstrip("/") in ("/forum", "/pdf", "/attachment"):
             ids = parse_qs(query).get("id", [])
-            if ids and _OPENREVIEW_ID_RE.match(ids[0].strip()):
-                return ParsedLink(kind=IdKind.OPENREVIEW, id=ids[0].strip(), flags=flags)
+            note = ids[0].strip().rstrip("/") if ids else ""  # "?id=WOFspd4lq5/" seen in lists
+            if _OPENREVIEW_ID_RE.match(note):
+                return ParsedLink(kind=IdKind.OPENREVIEW, id=note, flags=flags)
         return ParsedLink(kind=IdKind.NONE, flags=flags)
     if _host_matches(host, _ACL_HOSTS):
         acl = _acl_from_path(path)
@@ -284,7 +315,7 @@ def _parse_well_formed(host: str, path: str, query: str, flags: tuple[str, ...])
             return ParsedLink(kind=IdKind.ACL, id=acl, flags=flags)
         return ParsedLink(kind=IdKind.NONE, flags=flags)
     # A DOI written literally in a publisher path or query string (ACM, Springer, PLOS, ...).
-    doi = _doi_from_path(unquote(path))
+    doi = _doi_from_path(unquote(path), host)
     if doi is None:
         for values in parse_qs(query).values():
             for value in values:
@@ -296,6 +327,11 @@ def _parse_well_formed(host: str, path: str, query: str, flags: tuple[str, ...])
                 break
     if doi:
         return _from_doi_text(doi, flags)
+    hf_paper = _HF_PAPER_RE.match(path) if _host_matches(host, _HF_HOSTS) else None
+    if hf_paper:
+        parsed = _arxiv_from_match(hf_paper)
+        if parsed:
+            return _arxiv_link(*parsed, flags)
     if _host_matches(host, PAPER_HOSTS) or path.lower().endswith(".pdf"):
         return ParsedLink(kind=IdKind.PAPER_URL, flags=flags)
     return ParsedLink(kind=IdKind.NONE, flags=flags)
@@ -313,7 +349,7 @@ def _from_doi_text(text: str, flags: tuple[str, ...]) -> ParsedLink:
     return ParsedLink(kind=IdKind.DOI, id=doi, flags=flags)
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=1 << 16)
 def parse_link(url: str) -> ParsedLink:
     """Say what the link target ``url`` points to. Never raises.
 
@@ -325,14 +361,42 @@ def parse_link(url: str) -> ParsedLink:
     text = url.strip()
     if not text or len(text) > 4096:
         return _NONE
+    nested = _NESTED_TARGET_RE.match(text)
+    if nested:
+        # "[Paper]([https://arxiv.org/abs/...](https://arxiv.org/abs/...))": a target that is
+        # itself a markdown link; its own target is the link meant.
+        inner = parse_link(nested.group("target"))
+        if inner.kind is IdKind.NONE:
+            return inner
+        return inner.model_copy(update={"flags": (MALFORMED_LINK, *inner.flags)})
     parts = _URL_RE.match(text)
     if parts:
         host = parts.group("host").lower()
         parsed = _parse_well_formed(host, parts.group("path"), parts.group("query") or "", ())
         if parsed.kind is not IdKind.NONE or _host_is_id_host(host):
             return parsed
+        wrapped = _wrapped_url(text)
+        if wrapped is not None:
+            inner = parse_link(wrapped)
+            if inner.id is not None:
+                return inner
     recovered = _recover(text)
     return recovered or _NONE
+
+
+_WRAPPED_URL_RE = re.compile(r"(?<=[=/])(https?(?::|%3A)(?:/|%2F){2}.+)$", re.IGNORECASE)
+
+
+def _wrapped_url(text: str) -> str | None:
+    """The URL a redirect or archive link wraps: ``google.com/url?...&url=https%3A%2F%2F...``,
+    ``web.archive.org/web/2022.../https://...``."""
+    match = _WRAPPED_URL_RE.search(text, 8)
+    if not match:
+        return None
+    inner = match.group(1)
+    if "%3A" in inner[:8].upper():
+        inner = unquote(inner.split("&", 1)[0])
+    return inner
 
 
 def _host_is_id_host(host: str) -> bool:

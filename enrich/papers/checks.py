@@ -6,6 +6,9 @@ agrees with every flag: they forgive case, punctuation, LaTeX markup, mojibake, 
 forms, shortened titles, a model name that is the paper's acronym, text pasted twice and small
 wording changes between versions; they flag a row whose words are about another paper, and a
 row whose name contradicts the name its title gives the paper (see :func:`name_contradicts`).
+Precision first: a row is compared by title only when it has a real title
+(:func:`has_real_title`); a row that gives only a name (a model, a method, a nickname) is flagged
+only when the linked paper's title names itself and shares no word or acronym with that name.
 The comparisons are also used by :func:`enrich.papers.records.plan_suggestions`, which is why the
 checks' input model, :class:`EntryEvidence`, is defined here rather than in records.
 
@@ -24,7 +27,17 @@ from functools import cache
 from pydantic import Field
 
 from enrich.contract import EntryRef, FieldOrigin, Flag, FlagKind, PaperRecord
-from enrich.models import ArxivRecord, Entry, EntryKind, Model, Outcome, OutcomeStatus, S2Record
+from enrich.lists.classify import PieceKind, classify, is_title_like, tidy
+from enrich.models import (
+    ArxivRecord,
+    Entry,
+    EntryKind,
+    Model,
+    Outcome,
+    OutcomeStatus,
+    S2Record,
+    TitleSource,
+)
 from enrich.titles import normalize_title
 
 #: Words that carry no meaning for telling two titles apart.
@@ -343,6 +356,14 @@ def _mismatch_flag(
     if not fetched:
         return None
     entry = item.entry
+    if not has_real_title(entry):
+        # A row that gives only a name (a model, method or nickname) is not compared as a
+        # title: it contradicts its paper only when the paper's title names itself and shares
+        # no word or acronym with the row's name. Rows with no readable title are not checked.
+        name = entry.name or (entry.title if is_title_like(entry.title) else None)
+        if name is not None and name_contradicts(name, fetched):
+            return _name_flag(entry, item, name, fetched)
+        return None
     if not any(title_describes(entry.title, title) for title in fetched):
         suggested = suggested_id_for(entry.title, suggestions, records)
         if suggested == item.paper_id:
@@ -357,16 +378,33 @@ def _mismatch_flag(
             fetched_title=fetched[0],
             suggested_id=suggested,
         )
-    if name_contradicts(entry.name, [entry.title, *fetched]):
-        return Flag(
-            flag=FlagKind.TITLE_MISMATCH,
-            detail=f"line {entry.line}: the row's name {entry.name!r} shares no word or acronym "
-            f"with {item.linked_id}, titled {fetched[0]!r}.",
-            field="name",
-            linked_id=item.linked_id,
-            fetched_title=fetched[0],
-        )
+    if entry.name is not None and name_contradicts(entry.name, [entry.title, *fetched]):
+        return _name_flag(entry, item, entry.name, fetched)
     return None
+
+
+def _name_flag(entry: Entry, item: EntryEvidence, name: str, fetched: list[str]) -> Flag:
+    return Flag(
+        flag=FlagKind.TITLE_MISMATCH,
+        detail=f"line {entry.line}: the row's name {name!r} shares no word or acronym "
+        f"with {item.linked_id}, titled {fetched[0]!r}.",
+        field="name",
+        linked_id=item.linked_id,
+        fetched_title=fetched[0],
+    )
+
+
+def has_real_title(entry: Entry) -> bool:
+    """The row gives a paper title to compare: not only a name, not a link label or tag.
+
+    Where the title came from says how much to trust it (:class:`TitleSource`): a title that is
+    only a name (``title_source`` ``name_only``, or one or two name-like words such as
+    ``Audiobox`` or ``Llama 2``) is no title to compare with a paper's.
+    """
+    if entry.title_source in (TitleSource.NAME_ONLY, TitleSource.NONE):
+        return False
+    title = tidy(entry.title)
+    return bool(title) and classify(title) in (PieceKind.TITLE, PieceKind.DESCRIPTION)
 
 
 def _lookup_flags(item: EntryEvidence) -> list[Flag]:

@@ -488,6 +488,9 @@ def _build_record(
                 values[name] = value
                 sources[name] = FieldSource(source=origin, fetched_at=offered[origin][1])
                 break
+    # A row with no title (a title-less block) whose paper no source gave: an empty title, not
+    # a missing one (the contract requires the field).
+    values.setdefault("title", "")
     if s2_record is not None:
         with_ids = merge_author_ids(values.get("authors", []), s2_record.authors)
         if any(a.s2_id for a in with_ids):

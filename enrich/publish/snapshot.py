@@ -163,6 +163,7 @@ def build_snapshot(run: RunInput, previous: Snapshot | None) -> Snapshot:
             flag_counts=_flag_counts(entries),
             changes=list_changes(slug, entries, previous, renamed),
             entries=entries,
+            audit=extracted.audit,
         )
     status, reasons = run_status(run, papers)
     sources = {"arxiv": run.arxiv.health, "s2": run.s2.health, "s2_titles": run.titles.health}
@@ -233,6 +234,7 @@ def _list_entry(item: EntryEvidence, flags: list[Flag]) -> ListEntry:
         section=entry.section,
         kind=entry.kind,
         title=entry.title,
+        title_source=entry.title_source,
         name=entry.name,
         venue=entry.venue,
         year=entry.year,

@@ -112,6 +112,81 @@ class Catalog:
             self._by_paper_id[paper.s2["paperId"]] = paper
             self._by_title[normalize_title(paper.title)] = paper
 
+    def add_paper(self, paper_id: str, title: str) -> bool:
+        """Serve one more paper, known only by its id and title (e.g. the title a list's
+        correct rows give an id); everything else about it is made up like a generated paper.
+
+        ``paper_id`` is prefixed: ``arxiv:``, ``doi:`` or ``acl:``. Returns False (and changes
+        nothing) for an id already served or of another kind, or an empty title. Call before
+        the server starts.
+        """
+        kind, _, bare = paper_id.partition(":")
+        if kind not in ("arxiv", "doi", "acl") or not bare or not title.strip():
+            return False
+        if self._known(kind, bare):
+            return False
+        number = _stable_int(paper_id, "added") % 1_000_000
+        external: dict[str, Any] = {"CorpusId": _SYNTHETIC_CORPUS_BASE - 1 - number}
+        arxiv: dict[str, Any] | None = None
+        if kind == "arxiv":
+            external["ArXiv"] = bare
+            arxiv = {
+                "id": bare,
+                "latest_version": 1,
+                "published": "2020-01-01T00:00:00Z",
+                "updated": "2020-01-01T00:00:00Z",
+                "primary_category": "cs.LG",
+                "categories": ["cs.LG"],
+                "doi": None,
+                "journal_ref": None,
+                "comment": "Added to the stand-in with its title only; not real data",
+            }
+        elif kind == "doi":
+            external["DOI"] = bare
+        else:
+            external["ACL"] = bare
+        paper = Paper(
+            key=paper_id,
+            title=title,
+            authors=["Stand-in Author"],
+            affiliations=[[]],
+            arxiv=arxiv,
+            s2={
+                "paperId": hashlib.sha1(f"s2-paper:{paper_id}".encode()).hexdigest(),
+                "corpusId": external["CorpusId"],
+                "externalIds": external,
+                "year": 2020,
+                "publicationDate": "2020-01-01",
+                "venue": "",
+                "publicationVenue": None,
+                "authorIds": ["1"],
+                "citationCount": number % 500,
+                "influentialCitationCount": number % 50,
+                "referenceCount": 10,
+                "openAccessPdf": {"url": "", "status": None},
+                "fieldsOfStudy": ["Computer Science"],
+            },
+        )
+        self._papers.append(paper)
+        if kind == "arxiv":
+            self._by_arxiv[bare] = paper
+        elif kind == "doi":
+            self._by_doi[bare.lower()] = paper
+        else:
+            self._by_acl[bare] = paper
+        self._by_corpus[external["CorpusId"]] = paper
+        self._by_paper_id[paper.s2["paperId"]] = paper
+        self._by_title.setdefault(normalize_title(title), paper)
+        self.__dict__.pop("known_ids", None)  # recomputed with the new paper
+        return True
+
+    def _known(self, kind: str, bare: str) -> bool:
+        if kind == "arxiv":
+            return self.by_arxiv_id(bare) is not None
+        if kind == "doi":
+            return bare.lower() in self._by_doi
+        return bare in self._by_acl
+
     # ------------------------------------------------------------------ ids
 
     @cached_property
@@ -304,13 +379,22 @@ class Catalog:
         if not wanted:
             return None
         best: tuple[Paper, float] | None = None
+        # The query is the matcher's second sequence (analysed once); the cheap upper bounds
+        # skip most titles, so a catalogue of thousands of titles answers quickly.
+        matcher = difflib.SequenceMatcher(None, "", wanted)
         for title, paper in self._by_title.items():
             year = paper.s2["year"]
             if year_range is not None and (
                 year is None or not year_range[0] <= year <= year_range[1]
             ):
                 continue
-            ratio = difflib.SequenceMatcher(None, wanted, title).ratio()
+            matcher.set_seq1(title)
+            if (
+                matcher.real_quick_ratio() < TITLE_MATCH_THRESHOLD
+                or matcher.quick_ratio() < TITLE_MATCH_THRESHOLD
+            ):
+                continue
+            ratio = matcher.ratio()
             if ratio >= TITLE_MATCH_THRESHOLD and (best is None or ratio > best[1]):
                 best = (paper, ratio)
         synthetic = _SYNTHETIC_TITLE.match(wanted)

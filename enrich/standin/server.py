@@ -17,7 +17,7 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -225,6 +225,8 @@ class StandIn:
     absorbs the network jitter between a client starting a request and the server seeing it.
     ``clock`` times arrivals for the pace check: a test whose client runs on a fake clock passes
     the same one, so the pace is judged in the time the client sees.
+    ``titles`` (paper id -> title) adds papers known only by id and title to the catalogue
+    (:meth:`Catalog.add_paper`), e.g. the titles a list's correct rows give its ids.
     """
 
     def __init__(
@@ -237,8 +239,11 @@ class StandIn:
         synthetic: int = 0,
         pace_slack: float = 0.05,
         clock: Callable[[], float] = time.monotonic,
+        titles: Mapping[str, str] | None = None,
     ) -> None:
         self.catalog = Catalog(synthetic=synthetic)
+        for paper_id, title in (titles or {}).items():
+            self.catalog.add_paper(paper_id, title)
         self.clock = clock
         self._lock = threading.Lock()
         self._stop = threading.Event()
