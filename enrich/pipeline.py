@@ -43,6 +43,12 @@ from enrich.models import (
     TitleQuery,
 )
 from enrich.papers.records import LookupPlan, plan_lookups, plan_suggestions
+from enrich.papers.resolutions import (
+    RecalledTitles,
+    ResolutionStore,
+    answer_recalled,
+    recall_titles,
+)
 from enrich.publish.snapshot import (
     RunInput,
     build_snapshot,
@@ -61,22 +67,27 @@ __all__ = [
     "AttentionRow",
     "CitationMove",
     "ListsRead",
+    "RecalledTitles",
     "RunReport",
     "RunSummary",
+    "answer_recalled",
     "attention_rows",
     "disabled_result",
     "extract_lists",
     "fetch_arxiv",
     "fetch_s2",
     "match_titles",
+    "merge_recalled",
     "merge_results",
     "new_run_id",
     "publish_snapshot",
     "read_bundled_copy",
     "read_lists",
     "read_upstream",
+    "recall_titles",
     "render_summary_markdown",
     "render_summary_text",
+    "resolution_store",
     "run_enrichment",
     "summarize",
     "utc_now",
@@ -205,12 +216,32 @@ def fetch_s2(paper_ids: Sequence[str], s2: SemanticScholarSource | None) -> Sour
 
 
 def match_titles(
-    queries: Sequence[TitleQuery], s2: SemanticScholarSource | None
+    queries: Sequence[TitleQuery],
+    s2: SemanticScholarSource | None,
+    resolutions: ResolutionStore | None = None,
 ) -> SourceResult[S2Record]:
-    """Find papers by title on Semantic Scholar; ``s2=None`` means the source is switched off."""
+    """Find papers by title on Semantic Scholar; ``s2=None`` means the source is switched off.
+
+    The answers are remembered in ``resolutions`` when given (see :mod:`enrich.papers.resolutions`).
+    """
     if s2 is None:
         return disabled_result(S2)
-    return s2.match_titles(list(queries))
+    result = s2.match_titles(list(queries))
+    if resolutions is not None:
+        resolutions.remember(queries, result)
+    return result
+
+
+def resolution_store(settings: Settings, *, enabled: bool = True) -> ResolutionStore | None:
+    """The run's store of title resolutions (None when S2 is switched off)."""
+    return ResolutionStore.from_settings(settings) if enabled else None
+
+
+def merge_recalled(
+    titles: SourceResult[S2Record], recalled: SourceResult[S2Record] | None
+) -> SourceResult[S2Record]:
+    """The title matches made plus the answers recalled from earlier runs (None: none)."""
+    return titles if recalled is None else merge_results(titles, recalled)
 
 
 _STATUS_RANK = {
@@ -307,12 +338,16 @@ def run_enrichment(
     plan: LookupPlan = plan_lookups(read.lists)
     arxiv = fetch_arxiv(plan.arxiv_ids, settings, enabled=use_arxiv)
     s2_source = SemanticScholarSource(settings) if use_s2 else None
+    resolutions = resolution_store(settings, enabled=use_s2)
     try:
-        s2 = fetch_s2(plan.s2_ids, s2_source)
-        titles = match_titles(plan.title_queries, s2_source)
+        recalled = recall_titles(plan, read.lists, resolutions)
+        s2 = fetch_s2(recalled.s2_ids, s2_source)
+        remembered, vanished = answer_recalled(recalled, s2)
+        queries = [*recalled.title_queries, *vanished]
+        titles = merge_recalled(match_titles(queries, s2_source, resolutions), remembered)
         suggestions = plan_suggestions(read.lists, arxiv, s2, titles)
         if suggestions:
-            titles = merge_results(titles, match_titles(suggestions, s2_source))
+            titles = merge_results(titles, match_titles(suggestions, s2_source, resolutions))
     finally:
         if s2_source is not None:
             s2_source.close()
@@ -563,7 +598,8 @@ def render_summary_text(summary: RunSummary) -> str:
     lines = [f"Run {summary.run_id}: {summary.headline}", f"Snapshot: {summary.snapshot_path}"]
     for role, health in summary.sources.items():
         line = (
-            f"  {role}: {health.status}, {health.requests} requests, {health.ok} ok, "
+            f"  {role}: {health.status}, {health.requests} requests, "
+            f"{health.cache_hits} from cache, {health.ok} ok, "
             f"{health.not_found} not found, {health.failed} failed"
         )
         if health.last_error and health.status is not SourceStatus.UP:

@@ -77,6 +77,16 @@ class Settings(BaseSettings):
     arxiv_cache_ttl_days: float = Field(
         default=7.0, ge=0, description="How long cached arXiv metadata is reused (0 disables)."
     )
+    s2_title_cache_ttl_days: float = Field(
+        default=30.0,
+        ge=0,
+        description="How long the paper S2 matched to a title is remembered (0: match every run).",
+    )
+    s2_title_no_match_ttl_days: float = Field(
+        default=3.0,
+        ge=0,
+        description="How long a title S2 found no match for is remembered (0: ask every run).",
+    )
     list_read_retry_delay_seconds: float = Field(
         default=5.0,
         ge=0,

@@ -35,6 +35,7 @@ from enrich.lists.config import ListSpec, resolve_list_specs
 from enrich.lists.read import ListText
 from enrich.models import ArxivRecord, ExtractedList, S2Record, SourceResult, TitleQuery
 from enrich.papers.records import LookupPlan, plan_lookups, plan_suggestions
+from enrich.papers.resolutions import RecalledTitles, ResolutionStore
 from enrich.pipeline import RunReport, RunSummary
 from enrich.publish.snapshot import ListFailure, RunInput
 from enrich.settings import Settings
@@ -210,11 +211,12 @@ def plan_task(lists: list[ExtractedList]) -> LookupPlan:
 def _log_source(result: SourceResult[Any]) -> None:
     health = result.health
     get_run_logger().info(
-        "%s: %s, %d requests (%d retries), %d ok, %d not found, %d failed%s",
+        "%s: %s, %d requests (%d retries), %d from cache, %d ok, %d not found, %d failed%s",
         health.source,
         health.status,
         health.requests,
         health.retries,
+        health.cache_hits,
         health.ok,
         health.not_found,
         health.failed,
@@ -238,11 +240,28 @@ def fetch_s2_task(paper_ids: list[str], s2: SemanticScholarSource | None) -> Sou
     return result
 
 
+@task(name="recall-titles", cache_policy=NO_CACHE)
+def recall_titles_task(
+    plan: LookupPlan, lists: list[ExtractedList], resolutions: ResolutionStore | None
+) -> RecalledTitles:
+    recalled = pipeline.recall_titles(plan, lists, resolutions)
+    get_run_logger().info(
+        "Remembered from earlier runs: %d title matches (their papers join the S2 batch), "
+        "%d titles without a match; %d titles to match",
+        len(recalled.via_batch),
+        len(recalled.no_match),
+        len(recalled.title_queries),
+    )
+    return recalled
+
+
 @task(name="match-titles", cache_policy=NO_CACHE)
 def match_titles_task(
-    queries: list[TitleQuery], s2: SemanticScholarSource | None
+    queries: list[TitleQuery],
+    s2: SemanticScholarSource | None,
+    resolutions: ResolutionStore | None,
 ) -> SourceResult[S2Record]:
-    result = pipeline.match_titles(queries, s2)
+    result = pipeline.match_titles(queries, s2, resolutions)
     _log_source(result)
     return result
 
@@ -410,16 +429,24 @@ def enrich_lists(params: EnrichParameters = DEFAULT_PARAMETERS) -> State[RunSumm
     s2_source = (
         SemanticScholarSource(settings, before_start=s2_before_start) if params.use_s2 else None
     )
+    resolutions = pipeline.resolution_store(settings, enabled=params.use_s2)
     try:
+        recalled = recall_titles_task(_unvisited(plan), _unvisited(read.lists), resolutions)
         # S2 calls stay sequential (one client, one pace, one breaker), in parallel with arXiv.
-        s2 = fetch_s2_task(plan.s2_ids, s2_source)
-        titles = match_titles_task(plan.title_queries, s2_source)
+        s2 = fetch_s2_task(recalled.s2_ids, s2_source)
+        remembered, vanished = pipeline.answer_recalled(recalled, s2)
+        queries = [*recalled.title_queries, *vanished]
+        titles = pipeline.merge_recalled(
+            match_titles_task(queries, s2_source, resolutions), remembered
+        )
         arxiv = arxiv_future.result()
         suggestions = plan_suggestions_task(
             _unvisited(read.lists), _unvisited(arxiv), _unvisited(s2), _unvisited(titles)
         )
         if suggestions:
-            titles = pipeline.merge_results(titles, match_titles_task(suggestions, s2_source))
+            titles = pipeline.merge_results(
+                titles, match_titles_task(suggestions, s2_source, resolutions)
+            )
     finally:
         if s2_source is not None:
             s2_source.close()

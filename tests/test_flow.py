@@ -114,6 +114,27 @@ def test_ok_run_completes_writes_the_snapshot_and_publishes_both_artifacts(
     assert {row["problem"] for row in rows} >= {"title_mismatch"}
 
 
+def test_the_second_flow_run_recalls_title_matches_and_asks_s2_once(
+    standin: StandIn, tmp_path: Path
+) -> None:
+    params = params_for(standin, tmp_path)
+    first = summary_of(enrich_lists(params=params, return_state=True))
+    matched = standin.count("s2", "/graph/v1/paper/search/match")
+    assert matched == first.sources["s2_titles"].requests > 0
+    standin.reset()
+    second = summary_of(enrich_lists(params=params, return_state=True))
+    assert standin.count("s2", "/graph/v1/paper/search/match") == 0
+    assert standin.count("s2", "/graph/v1/paper/batch") == 1
+    assert standin.count("arxiv") == 0
+    titles = second.sources["s2_titles"]
+    assert (titles.requests, titles.cache_hits, titles.ok) == (
+        0,
+        matched,
+        first.sources["s2_titles"].ok,
+    )
+    assert second.counts == first.counts
+
+
 @pytest.fixture
 def one_attempt(monkeypatch: pytest.MonkeyPatch) -> None:
     """Settings from the environment give each request one attempt (no back-off waits)."""

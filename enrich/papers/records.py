@@ -148,7 +148,8 @@ def needs_title_match(entry: Entry) -> bool:
     )
 
 
-def _title_query(entry: Entry) -> TitleQuery:
+def title_query(entry: Entry) -> TitleQuery:
+    """The title match that finds the paper an entry's title names (its year, when given)."""
     match = _YEAR.match(entry.year or "")
     return TitleQuery(
         key=title_key(entry.title), title=entry.title, year=int(match.group(1)) if match else None
@@ -172,7 +173,7 @@ def plan_lookups(lists: Sequence[ExtractedList]) -> LookupPlan:
         if (key := s2_key(entry)) is not None:
             s2_ids.add(key)
         elif needs_title_match(entry):
-            query = _title_query(entry)
+            query = title_query(entry)
             queries.setdefault(query.key, query)
     return LookupPlan(
         arxiv_ids=sorted(arxiv_ids),
@@ -206,7 +207,7 @@ def plan_suggestions(
         ]
         if not fetched or any(title_describes(entry.title, title) for title in fetched):
             continue
-        query = _title_query(entry)
+        query = title_query(entry)
         # A row whose title is exactly the title of one paper this run already fetched (rows
         # with swapped links, the common case) needs no request: checks.suggested_id_for finds
         # that paper among the records.
