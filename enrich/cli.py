@@ -17,7 +17,6 @@ import typer
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.status import Status
 
     from enrich.models import ExtractedList
     from enrich.pipeline import RunSummary
@@ -73,20 +72,6 @@ def _error(message: str) -> None:
     typer.echo(message, err=True)
 
 
-class _StatusFromRunLogs(logging.Handler):
-    """Shows the latest flow or task log line in a terminal spinner (the progress display)."""
-
-    def __init__(self, status: Status) -> None:
-        super().__init__(level=logging.INFO)
-        self._status = status
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.module in {"flow_engine", "task_engine"}:
-            return  # Prefect's own "Finished in state ..." lines say nothing about the stage
-        message = " ".join(record.getMessage().split())
-        self._status.update(f"enrich-lists: {message[:110]}")
-
-
 class _OneLineEnrichErrors(logging.Filter):
     """Drops the traceback from run-log records about an :class:`EnrichError`.
 
@@ -105,8 +90,10 @@ class _OneLineEnrichErrors(logging.Filter):
 
 @contextlib.contextmanager
 def _run_logging(console: Console) -> Iterator[None]:
-    """While the flow runs: no tracebacks for expected errors; on a terminal, a spinner showing
-    the current stage."""
+    """While the flow runs: no tracebacks for expected errors; on a terminal, a live display of
+    each stage's progress (elsewhere the flow logs its progress every 30 s)."""
+    from enrich.progress import LiveProgress, shown_by_caller
+
     loggers = [logging.getLogger("prefect.flow_runs"), logging.getLogger("prefect.task_runs")]
     one_line = _OneLineEnrichErrors()
     with contextlib.ExitStack() as stack:
@@ -114,11 +101,8 @@ def _run_logging(console: Console) -> Iterator[None]:
             logger.addFilter(one_line)
             stack.callback(logger.removeFilter, one_line)
         if console.is_terminal:
-            status = stack.enter_context(console.status("enrich-lists: starting Prefect"))
-            handler = _StatusFromRunLogs(status)
-            for logger in loggers:
-                logger.addHandler(handler)
-                stack.callback(logger.removeHandler, handler)
+            live = stack.enter_context(LiveProgress(console))
+            stack.enter_context(shown_by_caller(live.progress))
         yield
 
 

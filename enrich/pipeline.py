@@ -49,6 +49,7 @@ from enrich.papers.resolutions import (
     answer_recalled,
     recall_titles,
 )
+from enrich.progress import LISTS, SNAPSHOT, ProgressHook, StageCounter
 from enrich.publish.snapshot import (
     RunInput,
     build_snapshot,
@@ -163,13 +164,18 @@ def extract_lists(texts: Sequence[ListText]) -> list[ExtractedList]:
     return [extract_list(text) for text in texts]
 
 
-def read_lists(specs: Sequence[ListSpec], settings: Settings) -> ListsRead:
+def read_lists(
+    specs: Sequence[ListSpec], settings: Settings, progress: ProgressHook | None = None
+) -> ListsRead:
     """Read and extract every list; a list that cannot be read becomes a :class:`ListFailure`.
 
-    A list whose source fails is read from its bundled copy when it has one.
+    A list whose source fails is read from its bundled copy when it has one. ``progress`` is
+    told how many lists are read (stage ``lists``).
     """
     texts: list[ListText] = []
     failures: list[ListFailure] = []
+    lists_read = StageCounter(progress, LISTS)
+    lists_read.plan(len(specs))
     for spec in specs:
         try:
             try:
@@ -178,6 +184,7 @@ def read_lists(specs: Sequence[ListSpec], settings: Settings) -> ListsRead:
                 texts.append(read_bundled_copy(spec, settings, upstream_error))
         except InputError as error:
             failures.append(ListFailure(source=spec.source, error=str(error)))
+        lists_read.step()
     return ListsRead(lists=extract_lists(texts), failures=failures)
 
 
@@ -197,15 +204,18 @@ def fetch_arxiv(
     *,
     enabled: bool = True,
     before_start: BeforeStart | None = None,
+    progress: ProgressHook | None = None,
 ) -> SourceResult[ArxivRecord]:
     """Fetch arXiv metadata for ``arxiv_ids`` (paper ids ``arxiv:...``).
 
     Uses the on-disk cache of ``settings`` (``cache_dir``, ``arxiv_cache_ttl_days``; a TTL of 0
-    disables it). ``before_start`` is called before each arXiv request (see :class:`Pacer`).
+    disables it). ``before_start`` is called before each arXiv request (see :class:`Pacer`);
+    ``progress`` is told how many requests are done.
     """
     if not enabled:
         return disabled_result(ARXIV)
-    return ArxivSource(settings, before_start=before_start).fetch(list(arxiv_ids))
+    source = ArxivSource(settings, before_start=before_start, progress=progress)
+    return source.fetch(list(arxiv_ids))
 
 
 def fetch_s2(paper_ids: Sequence[str], s2: SemanticScholarSource | None) -> SourceResult[S2Record]:
@@ -322,8 +332,11 @@ def run_enrichment(
     use_arxiv: bool = True,
     use_s2: bool = True,
     now: Now = utc_now,
+    progress: ProgressHook | None = None,
 ) -> RunReport:
     """Run every stage once and write the snapshot; the library equivalent of the flow.
+
+    ``progress`` is told each stage's count as it goes (see :mod:`enrich.progress`).
 
     Never raises for an unreachable list or service: those are recorded in the snapshot (its
     ``manifest.status`` says ok, degraded or failed). Raises :class:`OutputError` when the
@@ -334,10 +347,10 @@ def run_enrichment(
         raise ValueError("no lists to read")
     require_distinct_slugs(specs)
     started_at = now()
-    read = read_lists(specs, settings)
+    read = read_lists(specs, settings, progress)
     plan: LookupPlan = plan_lookups(read.lists)
-    arxiv = fetch_arxiv(plan.arxiv_ids, settings, enabled=use_arxiv)
-    s2_source = SemanticScholarSource(settings) if use_s2 else None
+    arxiv = fetch_arxiv(plan.arxiv_ids, settings, enabled=use_arxiv, progress=progress)
+    s2_source = SemanticScholarSource(settings, progress=progress) if use_s2 else None
     resolutions = resolution_store(settings, enabled=use_s2)
     try:
         recalled = recall_titles(plan, read.lists, resolutions)
@@ -361,7 +374,11 @@ def run_enrichment(
         s2=s2,
         titles=titles,
     )
-    return publish_snapshot(run, out_dir)
+    snapshot_written = StageCounter(progress, SNAPSHOT)
+    snapshot_written.plan(1)
+    report = publish_snapshot(run, out_dir)
+    snapshot_written.step()
+    return report
 
 
 # --------------------------------------------------------------------------- run summary

@@ -29,7 +29,7 @@ from prefect.tasks import Task
 from prefect.utilities.annotations import quote
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from enrich import pipeline
+from enrich import pipeline, progress
 from enrich.errors import InputError
 from enrich.lists.config import ListSpec, resolve_list_specs
 from enrich.lists.read import ListText
@@ -226,9 +226,15 @@ def _log_source(result: SourceResult[Any]) -> None:
 
 @task(name="fetch-arxiv", cache_policy=NO_CACHE)
 def fetch_arxiv_task(
-    arxiv_ids: list[str], settings: Settings, enabled: bool, before_start: BeforeStart | None
+    arxiv_ids: list[str],
+    settings: Settings,
+    enabled: bool,
+    before_start: BeforeStart | None,
+    hook: progress.ProgressHook | None = None,
 ) -> SourceResult[ArxivRecord]:
-    result = pipeline.fetch_arxiv(arxiv_ids, settings, enabled=enabled, before_start=before_start)
+    result = pipeline.fetch_arxiv(
+        arxiv_ids, settings, enabled=enabled, before_start=before_start, progress=hook
+    )
     _log_source(result)
     return result
 
@@ -348,7 +354,9 @@ def _shared_rate_limit(name: str) -> BeforeStart:
     return take_slot
 
 
-def _read_lists(specs: list[ListSpec], settings: Settings) -> pipeline.ListsRead:
+def _read_lists(
+    specs: list[ListSpec], settings: Settings, hook: progress.ProgressHook
+) -> pipeline.ListsRead:
     logger = get_run_logger()
     # The pause is a setting (tests and impatient users set 0), so it is applied per run.
     read_task = read_upstream_task.with_options(
@@ -357,6 +365,8 @@ def _read_lists(specs: list[ListSpec], settings: Settings) -> pipeline.ListsRead
     futures = [read_task.submit(spec, settings) for spec in specs]
     texts: list[ListText] = []
     failures: list[ListFailure] = []
+    lists_read = progress.StageCounter(hook, progress.LISTS)
+    lists_read.plan(len(specs))
     for spec, future in zip(specs, futures, strict=True):
         try:
             texts.append(future.result())
@@ -366,6 +376,7 @@ def _read_lists(specs: list[ListSpec], settings: Settings) -> pipeline.ListsRead
             except InputError as final_error:
                 logger.error("List %s cannot be read: %s", spec.source, final_error)
                 failures.append(ListFailure(source=spec.source, error=str(final_error)))
+        lists_read.step()
     return pipeline.ListsRead(lists=extract_task(texts) if texts else [], failures=failures)
 
 
@@ -421,47 +432,60 @@ def enrich_lists(params: EnrichParameters = DEFAULT_PARAMETERS) -> State[RunSumm
     started_at = pipeline.utc_now()
     logger.info("Reading %d lists: %s", len(specs), ", ".join(spec.source for spec in specs))
 
-    read = _read_lists(specs, settings)
-    plan = plan_task(_unvisited(read.lists))
-    arxiv_future = fetch_arxiv_task.submit(
-        plan.arxiv_ids, settings, params.use_arxiv, arxiv_before_start
-    )
-    s2_source = (
-        SemanticScholarSource(settings, before_start=s2_before_start) if params.use_s2 else None
-    )
-    resolutions = pipeline.resolution_store(settings, enabled=params.use_s2)
-    try:
-        recalled = recall_titles_task(_unvisited(plan), _unvisited(read.lists), resolutions)
-        # S2 calls stay sequential (one client, one pace, one breaker), in parallel with arXiv.
-        s2 = fetch_s2_task(recalled.s2_ids, s2_source)
-        remembered, vanished = pipeline.answer_recalled(recalled, s2)
-        queries = [*recalled.title_queries, *vanished]
-        titles = pipeline.merge_recalled(
-            match_titles_task(queries, s2_source, resolutions), remembered
+    paces = {
+        progress.ARXIV: settings.arxiv_pace_seconds,
+        progress.S2: settings.s2_pace_seconds,
+        progress.S2_TITLES: settings.s2_pace_seconds,
+    }
+    # On a terminal the caller (enrich run) shows the stages live; elsewhere (a worker, a nightly
+    # run) a progress line per running stage is logged every 30 s, so a stuck run shows as one.
+    with progress.reporting(logger, paces) as run_progress:
+        hook = run_progress.update
+        read = _read_lists(specs, settings, hook)
+        plan = plan_task(_unvisited(read.lists))
+        arxiv_future = fetch_arxiv_task.submit(
+            plan.arxiv_ids, settings, params.use_arxiv, arxiv_before_start, hook
         )
-        arxiv = arxiv_future.result()
-        suggestions = plan_suggestions_task(
-            _unvisited(read.lists), _unvisited(arxiv), _unvisited(s2), _unvisited(titles)
+        s2_source = (
+            SemanticScholarSource(settings, before_start=s2_before_start, progress=hook)
+            if params.use_s2
+            else None
         )
-        if suggestions:
-            titles = pipeline.merge_results(
-                titles, match_titles_task(suggestions, s2_source, resolutions)
+        resolutions = pipeline.resolution_store(settings, enabled=params.use_s2)
+        try:
+            recalled = recall_titles_task(_unvisited(plan), _unvisited(read.lists), resolutions)
+            # S2 calls stay sequential (one client, one pace, one breaker), in parallel with arXiv.
+            s2 = fetch_s2_task(recalled.s2_ids, s2_source)
+            remembered, vanished = pipeline.answer_recalled(recalled, s2)
+            queries = [*recalled.title_queries, *vanished]
+            titles = pipeline.merge_recalled(
+                match_titles_task(queries, s2_source, resolutions), remembered
             )
-    finally:
-        if s2_source is not None:
-            s2_source.close()
+            arxiv = arxiv_future.result()
+            suggestions = plan_suggestions_task(
+                _unvisited(read.lists), _unvisited(arxiv), _unvisited(s2), _unvisited(titles)
+            )
+            if suggestions:
+                titles = pipeline.merge_results(
+                    titles, match_titles_task(suggestions, s2_source, resolutions)
+                )
+        finally:
+            if s2_source is not None:
+                s2_source.close()
 
-    run = RunInput(
-        run_id=pipeline.new_run_id(started_at, Path(params.out_dir)),
-        started_at=started_at,
-        finished_at=pipeline.utc_now(),
-        lists=read.lists,
-        list_failures=read.failures,
-        arxiv=arxiv,
-        s2=s2,
-        titles=titles,
-    )
-    report = publish_task(_unvisited(run), Path(params.out_dir), params.lock_timeout_seconds)
+        run = RunInput(
+            run_id=pipeline.new_run_id(started_at, Path(params.out_dir)),
+            started_at=started_at,
+            finished_at=pipeline.utc_now(),
+            lists=read.lists,
+            list_failures=read.failures,
+            arxiv=arxiv,
+            s2=s2,
+            titles=titles,
+        )
+        hook(progress.SNAPSHOT, 0, 1)
+        report = publish_task(_unvisited(run), Path(params.out_dir), params.lock_timeout_seconds)
+        hook(progress.SNAPSHOT, 1, 1)
     summary = pipeline.summarize(report)
     _publish_artifacts(summary)
 

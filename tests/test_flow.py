@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from enrich.errors import InputError
 from enrich.lists.config import DEFAULT_LISTS
 from enrich.pipeline import RunSummary
+from enrich.progress import RunProgress, shown_by_caller
 from enrich.settings import Settings
 from enrich.standin import Fault, StandIn
 from flows.enrich_lists import (
@@ -133,6 +134,25 @@ def test_the_second_flow_run_recalls_title_matches_and_asks_s2_once(
         first.sources["s2_titles"].ok,
     )
     assert second.counts == first.counts
+
+
+def test_the_flow_reports_every_stage_to_the_progress_its_caller_shows(
+    standin: StandIn, tmp_path: Path
+) -> None:
+    shown = RunProgress()
+    with shown_by_caller(shown):
+        summary = summary_of(enrich_lists(params=params_for(standin, tmp_path), return_state=True))
+    stages = {state.stage: (state.done, state.total) for state in shown.stages()}
+    arxiv_requests = standin.count("arxiv")
+    titles = summary.sources["s2_titles"]
+    assert stages == {
+        "lists": (2, 2),
+        "arxiv": (arxiv_requests, arxiv_requests),
+        "s2": (1, 1),
+        "s2_titles": (titles.requests, titles.requests),
+        "snapshot": (1, 1),
+    }
+    assert {state.stage: state.pace for state in shown.stages()}["s2_titles"] == 0
 
 
 @pytest.fixture

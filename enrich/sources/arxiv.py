@@ -52,6 +52,7 @@ from enrich.models import (
     SourceResult,
     SourceStatus,
 )
+from enrich.progress import ProgressHook, StageCounter
 from enrich.settings import Settings
 from enrich.sources.cache import MetadataCache, utc_now
 from enrich.sources.pacing import BeforeStart, CircuitBreaker, Clock, Pacer, Sleep
@@ -163,6 +164,7 @@ class ArxivSource:
     settings.arxiv_cache_ttl_days)``; a ttl of 0 disables it. ``clock`` and ``sleep`` drive
     pacing and retry waits (inject fakes in tests). ``before_start`` is passed to the
     :class:`Pacer` (called before each request, e.g. a rate limit shared by all workers).
+    ``progress`` is told how many batch requests are done of how many (stage ``arxiv``).
     :attr:`health` accumulates over all calls.
     """
 
@@ -174,8 +176,10 @@ class ArxivSource:
         clock: Clock = time.monotonic,
         sleep: Sleep = time.sleep,
         before_start: BeforeStart | None = None,
+        progress: ProgressHook | None = None,
     ) -> None:
         self._settings = settings
+        self._requests_done = StageCounter(progress, SOURCE)
         self._cache = cache or MetadataCache(
             settings.cache_dir / SOURCE, dt.timedelta(days=settings.arxiv_cache_ttl_days)
         )
@@ -262,6 +266,7 @@ class ArxivSource:
         """
         absent: list[str] = []
         pending = [arxiv_ids[i : i + BATCH_SIZE] for i in range(0, len(arxiv_ids), BATCH_SIZE)]
+        self._requests_done.plan(len(pending))
         while pending:
             batch = pending.pop(0)
             try:
@@ -273,12 +278,16 @@ class ArxivSource:
                     # Split so that the id arXiv rejects cannot take the others down with it.
                     half = len(batch) // 2
                     pending[:0] = [batch[:half], batch[half:]]
+                    self._requests_done.plan(2)
+                self._requests_done.step()
                 continue
             except SourceError as error:
                 reason = error.message
                 for arxiv_id in batch:
                     outcomes[f"arxiv:{arxiv_id}"] = self._failed(f"arxiv:{arxiv_id}", reason)
+                self._requests_done.step()
                 continue
+            self._requests_done.step()
             fetched_at = utc_now()
             for arxiv_id in batch:
                 key = f"arxiv:{arxiv_id}"

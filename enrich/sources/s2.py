@@ -74,6 +74,7 @@ from enrich.models import (
     SourceStatus,
     TitleQuery,
 )
+from enrich.progress import ProgressHook, StageCounter
 from enrich.settings import Settings
 from enrich.sources.pacing import BeforeStart, CircuitBreaker, Clock, Pacer, Sleep
 from enrich.titles import normalize_title, titles_agree
@@ -219,7 +220,8 @@ class SemanticScholarSource:
     ``clock``/``sleep`` drive pacing, back-off waits and the retry time budget (inject fakes in
     tests); ``transport`` replaces the network (e.g. :class:`httpx.MockTransport`); ``now``
     stamps :attr:`Outcome.fetched_at`; ``before_start`` is passed to the :class:`Pacer` (called
-    before each request, e.g. a rate limit shared by all workers).
+    before each request, e.g. a rate limit shared by all workers); ``progress`` is told how many
+    batch requests (stage ``s2``) and title queries (stage ``s2_titles``) are done of how many.
     """
 
     def __init__(
@@ -231,8 +233,11 @@ class SemanticScholarSource:
         transport: httpx.BaseTransport | None = None,
         now: Callable[[], dt.datetime] | None = None,
         before_start: BeforeStart | None = None,
+        progress: ProgressHook | None = None,
     ) -> None:
         self._settings = settings
+        self._batches_done = StageCounter(progress, SOURCE_NAME)
+        self._titles_done = StageCounter(progress, f"{SOURCE_NAME}_titles")
         self._clock = clock
         self._sleep = sleep
         self._now = now or (lambda: dt.datetime.now(dt.UTC))
@@ -311,6 +316,7 @@ class SemanticScholarSource:
             wanted.setdefault(s2_id, []).append(key)
 
         s2_ids = list(wanted)
+        self._batches_done.plan(math.ceil(len(s2_ids) / BATCH_LIMIT))
         for start in range(0, len(s2_ids), BATCH_LIMIT):
             chunk = s2_ids[start : start + BATCH_LIMIT]
             try:
@@ -320,7 +326,9 @@ class SemanticScholarSource:
                 for s2_id in chunk:
                     for key in wanted[s2_id]:
                         outcomes[key] = self._outcome(key, OutcomeStatus.FAILED, _reason(exc))
+                self._batches_done.step()
                 continue
+            self._batches_done.step()
             for s2_id, found in zip(chunk, answers, strict=True):
                 for key in wanted[s2_id]:
                     outcomes[key] = self._paper_outcome(key, found)
@@ -344,19 +352,23 @@ class SemanticScholarSource:
             if seen != query:
                 raise ValueError(f"two different title queries share the key {query.key!r}")
         outcomes: dict[str, Outcome[S2Record]] = {}
+        self._titles_done.plan(len(by_key))
         for key, query in by_key.items():
             if not normalize_title(query.title):
                 outcomes[key] = self._outcome(
                     key, OutcomeStatus.NOT_FOUND, f"title {query.title!r} has no words to match"
                 )
+                self._titles_done.step()
                 continue
             try:
                 self._breaker.check()
                 found = self._match_one(query.title)
             except SourceError as exc:
                 outcomes[key] = self._outcome(key, OutcomeStatus.FAILED, _reason(exc))
+                self._titles_done.step()
                 continue
             outcomes[key] = self._match_outcome(query, found)
+            self._titles_done.step()
         self._count_outcomes(outcomes.values())
         return SourceResult(outcomes=outcomes, health=self._health(self._counts.minus(before)))
 
