@@ -62,12 +62,14 @@ def store(tmp_path: Path, clock: Clock) -> ResolutionStore:
 # --------------------------------------------------------------------------- the store
 
 
-def test_a_match_is_remembered_with_its_s2_id_and_canonical_id(store: ResolutionStore) -> None:
+def test_a_match_is_remembered_with_the_record_and_when_it_was_matched(
+    store: ResolutionStore,
+) -> None:
     swin = query("Swin Transformer")
     record = s2_record(PAPER, "Swin Transformer", external_ids={"ArXiv": "2103.14030"})
     assert store.remember([swin], result("s2", ok(swin.key, record))) == 1
     recalled = store.recall([swin])[swin.key]
-    assert (recalled.s2_paper_id, recalled.paper_id) == (PAPER, "arxiv:2103.14030")
+    assert (recalled.match, recalled.matched_at, recalled.year) == (record, T0, 2023)
 
 
 def test_no_match_is_remembered_for_the_shorter_ttl(store: ResolutionStore, clock: Clock) -> None:
@@ -192,17 +194,21 @@ def test_nothing_remembered_leaves_the_plan_as_it_is(store: ResolutionStore) -> 
         assert recalled.via_batch == recalled.no_match == {}
 
 
-def test_a_remembered_suggestion_for_a_linked_row_joins_the_batch(store: ResolutionStore) -> None:
+def test_a_remembered_suggestion_is_answered_from_the_store_without_a_batch_id(
+    store: ResolutionStore,
+) -> None:
     lists = [extracted("list-a", entry("list-a", 1, "Paper It Names", arxiv=["2401.00009"]))]
     plan = plan_lookups(lists)
     suggestion = query("Paper It Names", year=None)
-    store.remember(
-        [suggestion], result("s2", ok(suggestion.key, s2_record(PAPER, "Paper It Names")))
-    )
+    named = s2_record(PAPER, "Paper It Names", external_ids={"ArXiv": "2312.00001"})
+    store.remember([suggestion], result("s2", ok(suggestion.key, named)))
     recalled = recall_titles(plan, lists, store)
-    assert recalled.via_batch == {suggestion.key: f"s2:{PAPER}"}
-    assert recalled.s2_ids == ["arxiv:2401.00009", f"s2:{PAPER}"]
-    assert recalled.planned == {}  # not a planned title query: matched again only if needed
+    assert recalled.s2_ids == plan.s2_ids and recalled.via_batch == {}
+    answers, vanished = answer_recalled(recalled, result("s2"))
+    assert answers is not None and vanished == []
+    answer = answers.outcomes[suggestion.key]
+    assert (answer.record, answer.fetched_at, answer.from_cache) == (named, T0, True)
+    assert answers.health.cache_hits == 1
 
 
 # --------------------------------------------------------------------------- answering

@@ -5,10 +5,11 @@ A row with no id S2 accepts (CVF, PMLR, publisher PDFs, plain titles) is found b
 title contradicts its link really names (:func:`enrich.papers.records.plan_suggestions`). The
 answers rarely change, so the on-disk cache keeps them (``<cache_dir>/s2-titles/``):
 
-* a **match** keeps the matched paper's S2 id for ``s2_title_cache_ttl_days``. On a later run the
-  paper joins the S2 batch by id (``s2:<paperId>``, or the id the batch asks for anyway when the
-  paper is also linked), so its values are as fresh as every other paper's and no title match
-  is made;
+* a **match** is kept for ``s2_title_cache_ttl_days``. On a later run a row found by its title
+  has its paper join the S2 batch by id (``s2:<paperId>``, or the id the batch asks for anyway
+  when the paper is also linked), so its values are as fresh as every other paper's and no
+  title match is made. A suggestion (the paper a mismatched row names) needs only the paper's
+  id, so it is answered from the stored match and costs no request at all;
 * **no match** is kept for ``s2_title_no_match_ttl_days``, shorter, because S2 indexes new papers
   every day;
 * a failed match is not kept.
@@ -70,10 +71,8 @@ class TitleResolution(Model):
     title_key: str = Field(description="The query's key, title:<normalized title>.")
     title: str = Field(description="The title as it was asked.")
     year: int | None = Field(default=None, description="The year the match was checked against.")
-    s2_paper_id: str | None = Field(default=None, description="The match's S2 paperId; None: none.")
-    paper_id: str | None = Field(
-        default=None, description="The match's canonical id (arxiv:, doi: or s2:)."
-    )
+    match: S2Record | None = Field(default=None, description="The paper matched; None: no match.")
+    matched_at: dt.datetime | None = Field(default=None, description="When it was matched.")
     reason: str | None = Field(default=None, description="Why there is no match.")
 
 
@@ -149,7 +148,7 @@ class ResolutionStore:
             if entry is None:
                 continue
             resolution = entry.record
-            ttl = self.match_ttl if resolution.s2_paper_id is not None else self.no_match_ttl
+            ttl = self.match_ttl if resolution.match is not None else self.no_match_ttl
             if resolution.title_key != query.key or resolution.year != query.year:
                 continue  # another title with the same hash prefix, or the row's year changed
             if now - entry.fetched_at >= ttl:
@@ -178,8 +177,8 @@ class ResolutionStore:
                     title_key=query.key,
                     title=query.title,
                     year=query.year,
-                    s2_paper_id=record.paper_id,
-                    paper_id=preferred_id(record),
+                    match=record,
+                    matched_at=outcome.fetched_at,
                 )
             else:
                 ttl = self.no_match_ttl
@@ -221,6 +220,10 @@ class RecalledTitles(Model):
     no_match: dict[str, str] = Field(
         default_factory=dict, description="Title key -> why S2 had no match (remembered)."
     )
+    stored: dict[str, Outcome[S2Record]] = Field(
+        default_factory=dict,
+        description="Suggestions answered by the stored match (only the paper's id is used).",
+    )
     planned: dict[str, TitleQuery] = Field(
         default_factory=dict,
         description="Remembered queries of the plan, by key (matched again if S2 lost the paper).",
@@ -231,7 +234,7 @@ def _suggestion_candidates(lists: Sequence[ExtractedList]) -> Iterable[TitleQuer
     """Queries for rows whose title could contradict their link (paper rows with a looked-up id).
 
     Whether one does is known only after the look-ups, so a suggestion remembered from an
-    earlier run is recalled for every such row, and its paper joins the one S2 batch.
+    earlier run is recalled for every such row (it costs no request).
     """
     for extracted in lists:
         for entry in extracted.entries:
@@ -255,21 +258,33 @@ def recall_titles(
     s2_ids = set(plan.s2_ids)
     via_batch: dict[str, str] = {}
     no_match: dict[str, str] = {}
+    stored: dict[str, Outcome[S2Record]] = {}
     for key, resolution in sorted(recalled.items()):
-        if resolution.s2_paper_id is None:
+        match = resolution.match
+        if match is None:
             no_match[key] = resolution.reason or "S2 has no title match"
-            continue
-        # The id the batch asks for anyway when the paper is also linked (no id twice).
-        batch_key = resolution.paper_id
-        if batch_key is None or batch_key not in s2_ids:
-            batch_key = f"s2:{resolution.s2_paper_id}"
-        s2_ids.add(batch_key)
-        via_batch[key] = batch_key
+        elif key not in planned:
+            # A suggestion: its paper's values are never used, only which paper it is.
+            stored[key] = Outcome[S2Record](
+                key=key,
+                status=OutcomeStatus.OK,
+                record=match,
+                fetched_at=resolution.matched_at,
+                from_cache=True,
+            )
+        else:
+            # The id the batch asks for anyway when the paper is also linked (no id twice).
+            batch_key = preferred_id(match)
+            if batch_key not in s2_ids:
+                batch_key = f"s2:{match.paper_id}"
+            s2_ids.add(batch_key)
+            via_batch[key] = batch_key
     return RecalledTitles(
         s2_ids=sorted(s2_ids),
         title_queries=[query for key, query in planned.items() if key not in recalled],
         via_batch=via_batch,
         no_match=no_match,
+        stored=stored,
         planned={key: query for key, query in planned.items() if key in recalled},
     )
 
@@ -281,19 +296,19 @@ def answer_recalled(
 
     Returns the outcomes (None when nothing was recalled) and the planned queries whose
     remembered paper S2 no longer knows: match those again. A recalled outcome has
-    ``from_cache=True`` (the match is remembered) and the batch's record and ``fetched_at`` (the
-    values are fresh). Its health counts every answer given without a title match as a cache hit.
+    ``from_cache=True`` (the match is remembered); for a row found by its title it carries the
+    batch's record and ``fetched_at`` (the values are fresh), for a suggestion the stored match.
+    Its health counts every answer given without a title match as a cache hit.
     """
-    if not recalled.via_batch and not recalled.no_match:
+    if not recalled.via_batch and not recalled.no_match and not recalled.stored:
         return None, []
-    outcomes: dict[str, Outcome[S2Record]] = {}
+    outcomes: dict[str, Outcome[S2Record]] = dict(recalled.stored)
     vanished: list[TitleQuery] = []
     for key, batch_key in recalled.via_batch.items():
         found = s2.outcomes.get(batch_key)
         if found is not None and found.status == OutcomeStatus.NOT_FOUND:
-            if key in recalled.planned:
-                vanished.append(recalled.planned[key])
-            continue  # a suggestion is planned again after the look-ups if the row needs one
+            vanished.append(recalled.planned[key])
+            continue
         if found is None or found.record is None:
             reason = found.reason if found is not None else "not fetched"
             outcomes[key] = Outcome[S2Record](
