@@ -12,8 +12,10 @@ task options; this module adds none.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable, Sequence
+import gc
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from pydantic import Field
@@ -319,9 +321,28 @@ def publish_snapshot(run: RunInput, out_dir: Path, *, lock_timeout: float = 0.0)
                 f"cannot compare with the previous snapshot: {error}; move "
                 f"{out_dir / 'latest'} aside to start a new history"
             ) from None
-        snapshot = build_snapshot(run, previous)
-        path = write_snapshot(snapshot, out_dir, lock_timeout=lock_timeout)
+        with _gc_paused():
+            snapshot = build_snapshot(run, previous)
+            path = write_snapshot(snapshot, out_dir, lock_timeout=lock_timeout)
     return RunReport(snapshot=snapshot, path=path)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside the block.
+
+    Building and writing a snapshot creates hundreds of thousands of objects that all stay
+    alive until it is written, and none of them form cycles; each full collection walks all of
+    them again. Pausing the collector halves the time of a 10,000-paper snapshot (see
+    benchmarks/README.md); what the block frees is freed by reference counting as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def run_enrichment(

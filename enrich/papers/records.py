@@ -450,12 +450,16 @@ def _build_record(
         offered[FieldOrigin.S2] = (_s2_values(s2_record), s2_ok[0].fetched_at)
     values: dict[str, Any] = {}
     sources: dict[str, FieldSource] = {}
+    # One FieldSource per origin, shared by its fields (immutable): a fifth of the validations.
+    origins: dict[FieldOrigin, FieldSource] = {}
     for name, order in FIELD_PRECEDENCE.items():
         for origin in order:
             value = offered.get(origin, ({}, None))[0].get(name)
             if value is not None and value != [] and value != "":
                 values[name] = value
-                sources[name] = FieldSource(source=origin, fetched_at=offered[origin][1])
+                if origin not in origins:
+                    origins[origin] = FieldSource(source=origin, fetched_at=offered[origin][1])
+                sources[name] = origins[origin]
                 break
     if s2_record is not None:
         with_ids = merge_author_ids(values.get("authors", []), s2_record.authors)
