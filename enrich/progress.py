@@ -253,7 +253,8 @@ class PeriodicLog:
     """Logs every running stage of ``progress`` once per ``interval`` seconds, from a thread.
 
     :meth:`tick` does one round (tests call it with an injected clock); the thread started by
-    the context manager calls it every ``check_every`` seconds.
+    the context manager calls it every ``check_every`` seconds (default: a second, or a quarter
+    of the interval when that is shorter).
     """
 
     def __init__(
@@ -262,8 +263,9 @@ class PeriodicLog:
         logger: logging.Logger | logging.LoggerAdapter[Any],
         *,
         interval: float = LOG_INTERVAL_SECONDS,
-        check_every: float = 1.0,
+        check_every: float | None = None,
     ) -> None:
+        check_every = min(1.0, interval / 4) if check_every is None else check_every
         if interval <= 0 or check_every <= 0:
             raise ValueError(f"interval and check_every must be > 0: {interval}, {check_every}")
         self._progress = progress

@@ -87,6 +87,11 @@ class Settings(BaseSettings):
         ge=0,
         description="How long a title S2 found no match for is remembered (0: ask every run).",
     )
+    progress_log_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="How often a running stage logs its progress when no terminal shows it.",
+    )
     list_read_retry_delay_seconds: float = Field(
         default=5.0,
         ge=0,

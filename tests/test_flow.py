@@ -155,6 +155,25 @@ def test_the_flow_reports_every_stage_to_the_progress_its_caller_shows(
     assert {state.stage: state.pace for state in shown.stages()}["s2_titles"] == 0
 
 
+def test_without_a_live_display_the_flow_logs_each_running_stage_periodically(
+    standin: StandIn,
+    tmp_path: Path,
+    run_log: list[logging.LogRecord],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ENRICH_PROGRESS_LOG_SECONDS", "0.2")
+    standin.set_pace("s2", 0.3)  # 1 batch + 4 title matches: over a second of S2 requests
+    params = params_for(standin, tmp_path, s2_pace_seconds=0.3)
+    summary_of(enrich_lists(params=params, return_state=True))
+    lines = [r.getMessage() for r in run_log if r.getMessage().startswith("Progress: ")]
+    assert any(line.startswith("Progress: S2 titles: ") for line in lines), lines
+    assert all(" left" in line or "no progress" in line for line in lines)
+    # Logged through the flow run's logger, so the lines reach the Prefect UI.
+    assert all(
+        r.name == "prefect.flow_runs" for r in run_log if r.getMessage().startswith("Progress: ")
+    )
+
+
 @pytest.fixture
 def one_attempt(monkeypatch: pytest.MonkeyPatch) -> None:
     """Settings from the environment give each request one attempt (no back-off waits)."""
