@@ -47,7 +47,7 @@ from enrich.contract import (
     dump_json,
     paper_table_row,
     papers_from_json,
-    papers_to_jsonable,
+    papers_json,
     to_jsonable,
 )
 from enrich.errors import InputError, OutputError
@@ -382,7 +382,7 @@ def _write_files(snapshot: Snapshot, directory: Path, hook: WriteHook) -> None:
     for slug, list_file in snapshot.lists.items():
         _write_file(directory / "lists" / f"{slug}.json", dump_json(to_jsonable(list_file)))
         hook(f"lists/{slug}.json")
-    _write_file(directory / "papers.json", dump_json(papers_to_jsonable(snapshot.papers)))
+    _write_file(directory / "papers.json", papers_json(snapshot.papers))
     hook("papers.json")
     table = papers_table(snapshot.papers)
     _write_file(directory / "papers.csv", table.to_csv(index=False, lineterminator="\n"))
