@@ -841,65 +841,47 @@ def run_benchmark(
 
     rows: list[Row] = []
     modes: list[Mode] = ["library", "flow"] if with_flow else ["library"]
-    with StandIn() as standin:
-        for mode in modes if with_seed else []:
+
+    def run_cases(
+        standin: StandIn, labels: Sequence[str], lists: Sequence[Path], paces: Paces, state: str
+    ) -> None:
+        """Each label in turn, in each mode; one mode's labels share the cache and output
+        directories, so a label after the first is a later run (night) of the same lists."""
+        for mode in modes:
             suffix = "" if mode == "library" else ", Prefect flow"
-            # The second run uses the first run's cache and output directories, right after it.
-            for label in ("seed lists", "seed lists, second run"):
+            for label in labels:
                 name = f"{label}{suffix}"
                 say(f"running: {name}")
                 rows.append(
                     run_pipeline_case(
                         name=name,
                         mode=mode,
-                        lists=seed_lists,
+                        lists=lists,
                         standin=standin,
-                        paces=seed_paces,
+                        paces=paces,
                         workspace=workspace,
-                        state=f"seed-{mode}",
+                        state=f"{state}-{mode}",
                     )
                 )
+
+    if with_seed:
+        with StandIn() as standin:
+            labels = ("seed lists", "seed lists, second run")
+            run_cases(standin, labels, seed_lists, seed_paces, "seed")
     if synthetic_papers > 0:
         synthetic_path = workspace.root / "synthetic.md"
         synthetic_path.write_text(synthetic_list_markdown(synthetic_papers), encoding="utf-8")
         with StandIn(synthetic=synthetic_papers) as standin:
-            for mode in modes:
-                suffix = "" if mode == "library" else ", Prefect flow"
-                name = f"synthetic {synthetic_papers:,}{suffix}"
-                say(f"running: {name}")
-                rows.append(
-                    run_pipeline_case(
-                        name=name,
-                        mode=mode,
-                        lists=[synthetic_path],
-                        standin=standin,
-                        paces=synthetic_paces,
-                        workspace=workspace,
-                        state=f"synthetic-{mode}",
-                    )
-                )
+            labels = (f"synthetic {synthetic_papers:,}",)
+            run_cases(standin, labels, [synthetic_path], synthetic_paces, "synthetic")
     if scale is not None:
         written = write_scale_lists(workspace.dir("scale-lists"), scale)
         if notes is not None:
             notes.append(describe_scale(scale, written))
         with StandIn(synthetic=scale.papers) as standin:
-            for mode in modes:
-                suffix = "" if mode == "library" else ", Prefect flow"
-                # The second night uses the first night's cache and output directories.
-                for night in ("first night", "second night"):
-                    name = f"{scale_case_name(scale)}, {night}{suffix}"
-                    say(f"running: {name}")
-                    rows.append(
-                        run_pipeline_case(
-                            name=name,
-                            mode=mode,
-                            lists=written.paths,
-                            standin=standin,
-                            paces=synthetic_paces,
-                            workspace=workspace,
-                            state=f"scale-{mode}",
-                        )
-                    )
+            name = scale_case_name(scale)
+            labels = (f"{name}, first night", f"{name}, second night")
+            run_cases(standin, labels, written.paths, synthetic_paces, "scale")
     if with_naive and with_seed:
         say("running: naive per-paper baseline (takes minutes at the real pace)")
         with StandIn() as standin:
