@@ -25,14 +25,7 @@ from enum import StrEnum
 from typing import Any
 
 import orjson
-from pydantic import (
-    ConfigDict,
-    Field,
-    ModelWrapValidatorHandler,
-    TypeAdapter,
-    ValidationInfo,
-    model_validator,
-)
+from pydantic import ConfigDict, Field, TypeAdapter, ValidationInfo, field_validator
 
 from enrich.models import Author, EntryKind, Link, ListInfo, Model, SourceHealth
 
@@ -91,23 +84,6 @@ class FieldSource(Model):
         default=False,
         description="True when the source failed in this run and the previous value was kept.",
     )
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _one_instance_per_value(
-        cls, data: Any, handler: ModelWrapValidatorHandler[FieldSource], info: ValidationInfo
-    ) -> FieldSource:
-        """Equal provenances read in one validation (see :func:`papers_from_json`) share one
-        instance: a paper has about fifteen of them and three distinct ones at most."""
-        context = info.context
-        shared = context.get(_SHARED_FIELD_SOURCES) if isinstance(context, dict) else None
-        if shared is None or not isinstance(data, dict):
-            return handler(data)
-        key = (data.get("source"), data.get("fetched_at"), data.get("stale"))
-        if key not in shared:
-            shared[key] = handler(data)
-        found: FieldSource = shared[key]
-        return found
 
 
 #: Validation context key of the FieldSource instances shared while papers are read.
@@ -183,6 +159,19 @@ class PaperRecord(Model):
     appearances: list[Appearance] = Field(
         description="Every list row listing the paper, in (list_name, position) order."
     )
+
+    @field_validator("sources", mode="after")
+    @classmethod
+    def _share_equal_sources(
+        cls, sources: dict[str, FieldSource], info: ValidationInfo
+    ) -> dict[str, FieldSource]:
+        """Equal provenances read in one validation (see :func:`papers_from_json`) share one
+        immutable instance: a paper has about fifteen of them, at most three distinct."""
+        context = info.context
+        shared = context.get(_SHARED_FIELD_SOURCES) if isinstance(context, dict) else None
+        if shared is None:
+            return sources
+        return {name: shared.setdefault(origin, origin) for name, origin in sources.items()}
 
     def stale_fields(self) -> list[str]:
         """Names of the fields whose value was carried forward from a previous snapshot."""
