@@ -440,7 +440,10 @@ def enrich_lists(params: EnrichParameters = DEFAULT_PARAMETERS) -> State[RunSumm
     # On a terminal the caller (enrich run) shows the stages live; elsewhere (a worker, a nightly
     # run) a progress line per running stage is logged every progress_log_seconds (30), so a
     # stuck run shows as one.
-    with progress.reporting(logger, paces, interval=settings.progress_log_seconds) as run_progress:
+    with (
+        pipeline.relaxed_gc(),
+        progress.reporting(logger, paces, interval=settings.progress_log_seconds) as run_progress,
+    ):
         hook = run_progress.update
         read = _read_lists(specs, settings, hook)
         plan = plan_task(_unvisited(read.lists))
