@@ -74,7 +74,7 @@ from enrich.models import (
     SourceStatus,
     TitleQuery,
 )
-from enrich.progress import ProgressHook, StageCounter
+from enrich.progress import S2_TITLES, ProgressHook, StageCounter
 from enrich.settings import Settings
 from enrich.sources.pacing import BeforeStart, CircuitBreaker, Clock, Pacer, Sleep
 from enrich.titles import normalize_title, titles_agree
@@ -237,7 +237,7 @@ class SemanticScholarSource:
     ) -> None:
         self._settings = settings
         self._batches_done = StageCounter(progress, SOURCE_NAME)
-        self._titles_done = StageCounter(progress, f"{SOURCE_NAME}_titles")
+        self._titles_done = StageCounter(progress, S2_TITLES)
         self._clock = clock
         self._sleep = sleep
         self._now = now or (lambda: dt.datetime.now(dt.UTC))
