@@ -21,7 +21,6 @@ import typer
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.status import Status
 
     from enrich.lists.extract import StreamedList
     from enrich.models import ExtractedList
@@ -113,20 +112,6 @@ def _error(message: str) -> None:
     typer.echo(message, err=True)
 
 
-class _StatusFromRunLogs(logging.Handler):
-    """Shows the latest flow or task log line in a terminal spinner (the progress display)."""
-
-    def __init__(self, status: Status) -> None:
-        super().__init__(level=logging.INFO)
-        self._status = status
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.module in {"flow_engine", "task_engine"}:
-            return  # Prefect's own "Finished in state ..." lines say nothing about the stage
-        message = " ".join(record.getMessage().split())
-        self._status.update(f"enrich-lists: {message[:110]}")
-
-
 class _OneLinePerRecord(logging.Filter):
     """On the console of ``enrich run``: every log record in one line, without its traceback
     (which goes to the debug log, ``enrich --debug``). Prefect logs some failures (a lost API,
@@ -153,9 +138,11 @@ MAX_LOG_LINE = 400
 @contextlib.contextmanager
 def _run_logging(console: Console, *, debug: bool) -> Iterator[None]:
     """While the flow runs: one line per log record on the console (unless ``debug``), and on a
-    terminal a spinner showing the current stage. (That a handled failure is one WARNING line
-    in every mode is the flow's own doing.)"""
-    loggers = [logging.getLogger("prefect.flow_runs"), logging.getLogger("prefect.task_runs")]
+    terminal a live display of each stage's progress, with log lines printed above it
+    (elsewhere the flow logs its progress every 30 s). (That a handled failure is one WARNING
+    line in every mode is the flow's own doing.)"""
+    from enrich.progress import LiveProgress, shown_by_caller
+
     with contextlib.ExitStack() as stack:
         if not debug:
             one_line = _OneLinePerRecord()
@@ -166,11 +153,8 @@ def _run_logging(console: Console, *, debug: bool) -> Iterator[None]:
                 handler.addFilter(one_line)
                 stack.callback(handler.removeFilter, one_line)
         if console.is_terminal:
-            status = stack.enter_context(console.status("enrich-lists: starting Prefect"))
-            handler = _StatusFromRunLogs(status)
-            for logger in loggers:
-                logger.addHandler(handler)
-                stack.callback(logger.removeHandler, handler)
+            live = stack.enter_context(LiveProgress(console))
+            stack.enter_context(shown_by_caller(live.progress))
         yield
 
 

@@ -106,6 +106,25 @@ class Settings(BaseSettings):
     list_read_retry_delay_seconds: float = _seconds(
         5.0, "Pause before the one retry of a list read (no answer, 429, 5xx)."
     )
+    s2_title_cache_ttl_days: float = Field(
+        default=30.0,
+        ge=0,
+        le=_MAX_DAYS,
+        allow_inf_nan=False,
+        description="How long the paper S2 matched to a title is remembered (0: match every run).",
+    )
+    s2_title_no_match_ttl_days: float = Field(
+        default=3.0,
+        ge=0,
+        le=_MAX_DAYS,
+        allow_inf_nan=False,
+        description="How long a title S2 found no match for is remembered (0: ask every run).",
+    )
+    progress_log_seconds: float = _seconds(
+        30.0,
+        "How often a running stage logs its progress when no terminal shows it.",
+        positive=True,
+    )
 
     @field_validator("arxiv_api_url", "s2_api_url", "github_raw_url")
     @classmethod

@@ -10,6 +10,11 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
+#: ASCII punctuation (Unicode category P*) -> space, for the ASCII fast path.
+_ASCII_PUNCTUATION_TO_SPACE = {
+    code: " " for code in range(128) if unicodedata.category(chr(code)).startswith("P")
+}
+
 
 # Pure and called about ten times per entry while a snapshot is built (benchmarks/README.md).
 @lru_cache(maxsize=1 << 16)
@@ -25,6 +30,16 @@ def normalize_title(title: str) -> str:
     >>> normalize_title("Mixture-of-Experts:  a Survey")
     'mixture of experts a survey'
     """
+    if title.isascii():
+        # The same result as _normalize_unicode, about 20 times faster: for ASCII text NFKD
+        # changes nothing, casefold is lower and there are no marks. Run for every author name
+        # of a snapshot.
+        return " ".join(title.translate(_ASCII_PUNCTUATION_TO_SPACE).lower().split())
+    return _normalize_unicode(title)
+
+
+def _normalize_unicode(title: str) -> str:
+    """:func:`normalize_title` for any text."""
     # NFKD both before casefold (compatibility forms such as 𝐀 only fold once decomposed) and
     # after it (casefold can compose or add marks: ``İ`` -> ``i̇``).
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", title).casefold())

@@ -32,12 +32,13 @@ from prefect.tasks import Task
 from prefect.utilities.annotations import quote
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from enrich import pipeline
+from enrich import pipeline, progress
 from enrich.errors import EnrichError, InputError
 from enrich.lists.config import ListSpec, resolve_list_specs
 from enrich.lists.read import ListText
 from enrich.models import ArxivRecord, ExtractedList, S2Record, SourceResult, TitleQuery
 from enrich.papers.records import LookupPlan, plan_lookups, plan_suggestions
+from enrich.papers.resolutions import RecalledTitles, ResolutionStore
 from enrich.pipeline import RunReport, RunSummary
 from enrich.publish.recovery import recover_output
 from enrich.publish.snapshot import ListFailure, RunInput
@@ -238,11 +239,12 @@ def plan_task(lists: list[ExtractedList]) -> LookupPlan:
 def _log_source(result: SourceResult[Any]) -> None:
     health = result.health
     get_run_logger().info(
-        "%s: %s, %d requests (%d retries), %d ok, %d not found, %d failed%s",
+        "%s: %s, %d requests (%d retries), %d from cache, %d ok, %d not found, %d failed%s",
         health.source,
         health.status,
         health.requests,
         health.retries,
+        health.cache_hits,
         health.ok,
         health.not_found,
         health.failed,
@@ -257,9 +259,15 @@ def fetch_arxiv_task(
     enabled: bool,
     before_start: BeforeStart | None,
     stop: StopSignal | None = None,
+    hook: progress.ProgressHook | None = None,
 ) -> SourceResult[ArxivRecord]:
     result = pipeline.fetch_arxiv(
-        arxiv_ids, settings, enabled=enabled, before_start=before_start, stop=stop
+        arxiv_ids,
+        settings,
+        enabled=enabled,
+        before_start=before_start,
+        stop=stop,
+        progress=hook,
     )
     _log_source(result)
     return result
@@ -272,11 +280,28 @@ def fetch_s2_task(paper_ids: list[str], s2: SemanticScholarSource | None) -> Sou
     return result
 
 
+@task(name="recall-titles", cache_policy=NO_CACHE)
+def recall_titles_task(
+    plan: LookupPlan, lists: list[ExtractedList], resolutions: ResolutionStore | None
+) -> RecalledTitles:
+    recalled = pipeline.recall_titles(plan, lists, resolutions)
+    get_run_logger().info(
+        "Remembered from earlier runs: %d title matches (their papers join the S2 batch), "
+        "%d titles without a match; %d titles to match",
+        len(recalled.via_batch),
+        len(recalled.no_match),
+        len(recalled.title_queries),
+    )
+    return recalled
+
+
 @task(name="match-titles", cache_policy=NO_CACHE)
 def match_titles_task(
-    queries: list[TitleQuery], s2: SemanticScholarSource | None
+    queries: list[TitleQuery],
+    s2: SemanticScholarSource | None,
+    resolutions: ResolutionStore | None,
 ) -> SourceResult[S2Record]:
-    result = pipeline.match_titles(queries, s2)
+    result = pipeline.match_titles(queries, s2, resolutions)
     _log_source(result)
     return result
 
@@ -367,7 +392,9 @@ def _shared_rate_limit(name: str) -> BeforeStart:
     return take_slot
 
 
-def _read_lists(specs: list[ListSpec], settings: Settings) -> pipeline.ListsRead:
+def _read_lists(
+    specs: list[ListSpec], settings: Settings, hook: progress.ProgressHook
+) -> pipeline.ListsRead:
     logger = get_run_logger()
     # The pause is a setting (tests and impatient users set 0), so it is applied per run.
     read_task = read_upstream_task.with_options(
@@ -376,6 +403,8 @@ def _read_lists(specs: list[ListSpec], settings: Settings) -> pipeline.ListsRead
     futures = [read_task.submit(spec, settings) for spec in specs]
     texts: list[ListText] = []
     failures: list[ListFailure] = []
+    lists_read = progress.StageCounter(hook, progress.LISTS)
+    lists_read.plan(len(specs))
     for spec, future in zip(specs, futures, strict=True):
         try:
             texts.append(future.result())
@@ -385,6 +414,7 @@ def _read_lists(specs: list[ListSpec], settings: Settings) -> pipeline.ListsRead
             except InputError as final_error:
                 logger.warning("List %s cannot be read: %s", spec.source, final_error)
                 failures.append(ListFailure(source=spec.source, error=str(final_error)))
+        lists_read.step()
     return pipeline.ListsRead(lists=extract_task(texts) if texts else [], failures=failures)
 
 
@@ -503,42 +533,65 @@ def _enrich(params: EnrichParameters, stop: StopSignal) -> State[RunSummary]:
     started_at = pipeline.utc_now()
     logger.info("Reading %d lists: %s", len(specs), ", ".join(spec.source for spec in specs))
 
-    read = _read_lists(specs, settings)
-    plan = plan_task(_unvisited(read.lists))
-    arxiv_future = fetch_arxiv_task.submit(
-        plan.arxiv_ids, settings, params.use_arxiv, arxiv_before_start, _unvisited(stop)
-    )
-    s2_source = (
-        SemanticScholarSource(settings, before_start=s2_before_start, stop=stop)
-        if params.use_s2
-        else None
-    )
-    try:
-        # S2 calls stay sequential (one client, one pace, one breaker), in parallel with arXiv.
-        s2 = fetch_s2_task(plan.s2_ids, s2_source)
-        titles = match_titles_task(plan.title_queries, s2_source)
-        arxiv = arxiv_future.result()
-        suggestions = plan_suggestions_task(
-            _unvisited(read.lists), _unvisited(arxiv), _unvisited(s2), _unvisited(titles)
+    paces = {
+        progress.ARXIV: settings.arxiv_pace_seconds,
+        progress.S2: settings.s2_pace_seconds,
+        progress.S2_TITLES: settings.s2_pace_seconds,
+    }
+    # On a terminal the caller (enrich run) shows the stages live; elsewhere (a worker, a nightly
+    # run) a progress line per running stage is logged every progress_log_seconds (30), so a
+    # stuck run shows as one.
+    with (
+        pipeline.relaxed_gc(),
+        progress.reporting(logger, paces, interval=settings.progress_log_seconds) as run_progress,
+    ):
+        hook = run_progress.update
+        read = _read_lists(specs, settings, hook)
+        plan = plan_task(_unvisited(read.lists))
+        arxiv_future = fetch_arxiv_task.submit(
+            plan.arxiv_ids, settings, params.use_arxiv, arxiv_before_start, _unvisited(stop), hook
         )
-        if suggestions:
-            titles = pipeline.merge_results(titles, match_titles_task(suggestions, s2_source))
-    finally:
-        if s2_source is not None:
-            s2_source.close()
+        s2_source = (
+            SemanticScholarSource(settings, before_start=s2_before_start, stop=stop, progress=hook)
+            if params.use_s2
+            else None
+        )
+        resolutions = pipeline.resolution_store(settings, enabled=params.use_s2)
+        try:
+            recalled = recall_titles_task(_unvisited(plan), _unvisited(read.lists), resolutions)
+            # S2 calls stay sequential (one client, one pace, one breaker), in parallel with arXiv.
+            s2 = fetch_s2_task(recalled.s2_ids, s2_source)
+            remembered, vanished = pipeline.answer_recalled(recalled, s2)
+            queries = [*recalled.title_queries, *vanished]
+            titles = pipeline.merge_recalled(
+                match_titles_task(queries, s2_source, resolutions), remembered
+            )
+            arxiv = arxiv_future.result()
+            suggestions = plan_suggestions_task(
+                _unvisited(read.lists), _unvisited(arxiv), _unvisited(s2), _unvisited(titles)
+            )
+            if suggestions:
+                titles = pipeline.merge_results(
+                    titles, match_titles_task(suggestions, s2_source, resolutions)
+                )
+        finally:
+            if s2_source is not None:
+                s2_source.close()
 
-    run = RunInput(
-        # Confirmed under the output lock when published (another run may take it meanwhile).
-        run_id=pipeline.new_run_id(started_at, out_dir),
-        started_at=started_at,
-        finished_at=pipeline.utc_now(),
-        lists=read.lists,
-        list_failures=read.failures,
-        arxiv=arxiv,
-        s2=s2,
-        titles=titles,
-    )
-    report = publish_task(_unvisited(run), out_dir, params.lock_timeout_seconds)
+        run = RunInput(
+            # Confirmed under the output lock when published (another run may take it meanwhile).
+            run_id=pipeline.new_run_id(started_at, out_dir),
+            started_at=started_at,
+            finished_at=pipeline.utc_now(),
+            lists=read.lists,
+            list_failures=read.failures,
+            arxiv=arxiv,
+            s2=s2,
+            titles=titles,
+        )
+        hook(progress.SNAPSHOT, 0, 1)
+        report = publish_task(_unvisited(run), out_dir, params.lock_timeout_seconds)
+        hook(progress.SNAPSHOT, 1, 1)
     summary = pipeline.summarize(report)
     _publish_artifacts(summary)
 

@@ -30,6 +30,7 @@ def _load(name: str, file_name: str) -> ModuleType:
     return module
 
 
+scale_lists = _load("scale_lists", "scale_lists.py")  # run.py imports it by this name
 bench = _load("bench_run", "run.py")
 naive = _load("bench_naive", "naive.py")
 report_bench = _load("bench_report", "report.py")
@@ -153,8 +154,85 @@ def test_child_environment_drops_the_settings_of_the_run_under_test(tmp_path: Pa
         "PREFECT_HOME": str(tmp_path),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
-        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
     }
+
+
+# --------------------------------------------------------------------------- scale case
+
+
+SMALL_SCALE = scale_lists.ScaleSpec(papers=600, lists=6, mismatched=4, seed=3)
+
+
+def test_scale_lists_hold_the_shares_they_promise(tmp_path: Path) -> None:
+    written = scale_lists.write_scale_lists(tmp_path / "lists", SMALL_SCALE)
+    assert [path.name for path in written.paths][:2] == ["scale-list-01.md", "scale-list-02.md"]
+    assert written.shared_papers == 60  # 10% of the papers in 2 to 4 lists
+    assert 600 + 60 <= written.rows <= 600 + 3 * 60
+    assert written.id_less_rows == round(written.rows * 0.15)
+    assert written.malformed_rows == round(written.rows * 0.01) and written.mismatched_rows == 4
+    lists, plan = bench.read_and_plan(written.paths)
+    assert sum(len(extracted.entries) for extracted in lists) == written.rows
+    # Every id-less row is matched by title; a paper id-less in two lists is one query.
+    titles = {query.title for query in plan.title_queries}
+    assert len(titles) == len(plan.title_queries) <= written.id_less_rows
+    assert sum(title.startswith("Unindexed") for title in titles) == written.unknown_rows > 0
+    # A malformed arXiv link gives no arXiv id (at most a URL S2 will not know).
+    malformed = [key for key in plan.s2_ids if key.startswith("url:https://arxiv.org/abs/")]
+    assert 0 < len(malformed) <= written.malformed_rows
+    assert all(len(key) == len("arxiv:2501.00001") for key in plan.arxiv_ids)
+    # Deterministic for a seed.
+    again = scale_lists.write_scale_lists(tmp_path / "again", SMALL_SCALE)
+    assert [p.read_text() for p in again.paths] == [p.read_text() for p in written.paths]
+
+
+def test_scale_case_second_night_recalls_titles_and_meets_its_call_targets(
+    tmp_path: Path,
+) -> None:
+    written = scale_lists.write_scale_lists(tmp_path / "lists", SMALL_SCALE)
+    workspace = bench.Workspace(tmp_path / "ws")
+    rows = []
+    with StandIn(synthetic=SMALL_SCALE.papers) as standin:
+        for night in ("first night", "second night"):
+            rows.append(
+                bench.run_pipeline_case(
+                    name=f"{bench.scale_case_name(SMALL_SCALE)}, {night}",
+                    mode="library",
+                    lists=written.paths,
+                    standin=standin,
+                    paces=bench.Paces(0.0, 0.0),
+                    workspace=workspace,
+                    state="scale",
+                    env=bench.child_environment({}, tmp_path / "prefect"),
+                )
+            )
+    first, second = rows
+    assert first.calls.s2_title > 0 and first.work.title_matches == first.calls.s2_title
+    assert (second.calls.arxiv, second.calls.s2_title, second.calls.s2_batch) == (0, 0, 2)
+    assert second.work.title_matches == 0
+    # Papers found by title are fetched by the batch: its ids are all the papers S2 can find.
+    assert second.work.s2_ids <= second.papers == first.papers
+    checks = {check.what: check for check in bench.check_targets(rows)}
+    target = (
+        f"{second.name}: ≤ ceil(papers / 500) = 2 S2 batch calls, 0 title matches, 0 arXiv calls"
+    )
+    assert checks[target].met and checks[target].measured == "2, 0, 0"
+    assert checks[f"{second.name}: peak memory < 1536 MiB"].met
+    assert f"{second.name}: wall ≤ 1.1 × floor" not in checks  # not held to the floor
+
+
+def test_scale_checks_report_a_second_night_that_matches_titles_again() -> None:
+    second = _row(
+        "scale 20,000 papers in 50 lists, second night",
+        papers=20_000,
+        calls=bench.Calls(arxiv=0, s2_batch=40, s2_title=3, s2_other=0, pace_violations=0),
+    )
+    checks = {check.what: check.met for check in bench.check_targets([second])}
+    key = (
+        "scale 20,000 papers in 50 lists, second night: ≤ ceil(papers / 500) = 40 S2 batch calls,"
+        " 0 title matches, 0 arXiv calls"
+    )
+    assert checks[key] is False
 
 
 # --------------------------------------------------------------------------- naive baseline

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import io
 import json
-import logging
 import os
 import signal
 import subprocess
@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from enrich import pipeline
@@ -22,10 +23,11 @@ from enrich.cli import (
     EXIT_DEGRADED,
     EXIT_FAILED,
     EXIT_OK,
-    _StatusFromRunLogs,
+    _run_logging,
     app,
 )
 from enrich.lists.config import DEFAULT_LISTS, ListSpec
+from enrich.progress import caller_progress
 from enrich.publish.history import read_history
 from enrich.publish.recovery import recover_output
 from enrich.publish.snapshot import load_latest
@@ -184,25 +186,18 @@ def test_run_refuses_an_output_path_that_is_a_file(tmp_path: Path) -> None:
     assert "is not a directory" in result.stderr
 
 
-def test_progress_display_shows_the_latest_run_log_line() -> None:
-    class FakeStatus:
-        text = ""
-
-        def update(self, text: str) -> None:
-            self.text = text
-
-    status = FakeStatus()
-    handler = _StatusFromRunLogs(status)  # type: ignore[arg-type]
-    record = logging.LogRecord(
-        "prefect.task_runs", logging.INFO, "", 0, "arxiv:\n %s", ("up",), None
-    )
-    handler.emit(record)
-    assert status.text == "enrich-lists: arxiv: up"
-    engine = logging.LogRecord(
-        "prefect.task_runs", logging.INFO, "/x/task_engine.py", 0, "Finished in state", (), None
-    )
-    handler.emit(engine)
-    assert status.text == "enrich-lists: arxiv: up"
+def test_on_a_terminal_the_run_shows_live_progress_and_elsewhere_leaves_it_to_the_flow() -> None:
+    terminal = Console(file=io.StringIO(), force_terminal=True)
+    with _run_logging(terminal, debug=False):
+        shown = caller_progress()
+        assert shown is not None  # the flow reports to the live display
+        shown.update("arxiv", 1, 2)
+    assert caller_progress() is None
+    assert "arXiv" in terminal.file.getvalue()  # type: ignore[attr-defined]
+    piped = Console(file=io.StringIO(), force_terminal=False)
+    with _run_logging(piped, debug=False):
+        assert caller_progress() is None  # the flow logs its progress every 30 s instead
+    assert piped.file.getvalue() == ""  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------------- demo

@@ -34,6 +34,9 @@ from enrich.contract import (
     PaperRecord,
     dump_json,
     json_schemas,
+    papers_from_json,
+    papers_json,
+    papers_to_jsonable,
 )
 from enrich.lists.extract import extract_list
 from enrich.lists.read import read_list
@@ -113,6 +116,41 @@ def test_every_table_column_and_flag_is_documented() -> None:
     assert not set(PAPER_TABLE_COLUMNS) - documented
     assert not set(HISTORY_COLUMNS) - documented
     assert not {kind.value for kind in FlagKind} - documented
+
+
+def test_papers_json_built_paper_by_paper_is_the_text_of_the_whole_list(tmp_path: Path) -> None:
+    """papers_json (one paper at a time, for memory) writes what dump_json of the list would."""
+    lists = [
+        extracted(
+            "alpha",
+            entry("alpha", 1, "Ünïcode Paper – “quoted”\tand a tab", arxiv=["2402.00002"]),
+            entry("alpha", 2, "Second Paper", doi=["10.1000/x"], year="2024"),
+            entry("alpha", 3, "A CVF paper", paper_urls=["https://thecvf.com/a.pdf"]),
+        )
+    ]
+    papers = build_snapshot(run_input("20260101T000000Z", lists), None).papers
+    assert len(papers) == 3
+    assert papers_json(papers) == dump_json(papers_to_jsonable(papers))
+    assert papers_json(papers[:1]) == dump_json(papers_to_jsonable(papers[:1]))
+    assert papers_json([]) == dump_json([]) == "[]\n"
+
+
+def test_papers_read_back_share_equal_field_provenances(tmp_path: Path) -> None:
+    lists = [
+        extracted(
+            "alpha",
+            entry("alpha", 1, "First Paper", arxiv=["2402.00001"]),
+            entry("alpha", 2, "Second Paper", arxiv=["2402.00002"]),
+        )
+    ]
+    papers = build_snapshot(run_input("20260101T000000Z", lists), None).papers
+    read = papers_from_json(papers_json(papers))
+    assert read == papers
+    sources = [origin for paper in read for origin in paper.sources.values()]
+    assert len({id(origin) for origin in sources}) == len(set(sources)) < len(sources)
+    # Outside papers_from_json nothing is shared.
+    again = FieldSource.model_validate_json(sources[0].model_dump_json())
+    assert again == sources[0] and again is not sources[0]
 
 
 def test_dump_json_is_the_standard_library_text_sorted_and_indented() -> None:

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from enrich.errors import InputError
 from enrich.lists.config import DEFAULT_LISTS
 from enrich.pipeline import RunSummary
+from enrich.progress import RunProgress, shown_by_caller
 from enrich.settings import Settings
 from enrich.standin import Fault, StandIn
 from flows.enrich_lists import (
@@ -115,6 +116,65 @@ def test_ok_run_completes_writes_the_snapshot_and_publishes_both_artifacts(
     rows = json.loads(str(table.data))
     assert len(rows) == len(summary.flagged) + len(summary.unresolved) > 0
     assert {row["problem"] for row in rows} >= {"title_mismatch"}
+
+
+def test_the_second_flow_run_recalls_title_matches_and_asks_s2_once(
+    standin: StandIn, tmp_path: Path
+) -> None:
+    params = params_for(standin, tmp_path)
+    first = summary_of(enrich_lists(params=params, return_state=True))
+    matched = standin.count("s2", "/graph/v1/paper/search/match")
+    assert matched == first.sources["s2_titles"].requests > 0
+    standin.reset()
+    second = summary_of(enrich_lists(params=params, return_state=True))
+    assert standin.count("s2", "/graph/v1/paper/search/match") == 0
+    assert standin.count("s2", "/graph/v1/paper/batch") == 1
+    assert standin.count("arxiv") == 0
+    titles = second.sources["s2_titles"]
+    assert (titles.requests, titles.cache_hits, titles.ok) == (
+        0,
+        matched,
+        first.sources["s2_titles"].ok,
+    )
+    assert second.counts == first.counts
+
+
+def test_the_flow_reports_every_stage_to_the_progress_its_caller_shows(
+    standin: StandIn, tmp_path: Path
+) -> None:
+    shown = RunProgress()
+    with shown_by_caller(shown):
+        summary = summary_of(enrich_lists(params=params_for(standin, tmp_path), return_state=True))
+    stages = {state.stage: (state.done, state.total) for state in shown.stages()}
+    arxiv_requests = standin.count("arxiv")
+    titles = summary.sources["s2_titles"]
+    assert stages == {
+        "lists": (2, 2),
+        "arxiv": (arxiv_requests, arxiv_requests),
+        "s2": (1, 1),
+        "s2_titles": (titles.requests, titles.requests),
+        "snapshot": (1, 1),
+    }
+    assert {state.stage: state.pace for state in shown.stages()}["s2_titles"] == 0
+
+
+def test_without_a_live_display_the_flow_logs_each_running_stage_periodically(
+    standin: StandIn,
+    tmp_path: Path,
+    run_log: list[logging.LogRecord],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ENRICH_PROGRESS_LOG_SECONDS", "0.2")
+    standin.set_pace("s2", 0.3)  # 1 batch + 4 title matches: over a second of S2 requests
+    params = params_for(standin, tmp_path, s2_pace_seconds=0.3)
+    summary_of(enrich_lists(params=params, return_state=True))
+    lines = [r.getMessage() for r in run_log if r.getMessage().startswith("Progress: ")]
+    assert any(line.startswith("Progress: S2 titles: ") for line in lines), lines
+    assert all(" left" in line or "no progress" in line for line in lines)
+    # Logged through the flow run's logger, so the lines reach the Prefect UI.
+    assert all(
+        r.name == "prefect.flow_runs" for r in run_log if r.getMessage().startswith("Progress: ")
+    )
 
 
 @pytest.fixture

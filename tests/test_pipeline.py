@@ -24,6 +24,7 @@ from enrich.models import (
     SourceResult,
     SourceStatus,
 )
+from enrich.papers.resolutions import RESOLUTIONS_DIR
 from enrich.publish.snapshot import build_snapshot
 from enrich.settings import Settings
 from enrich.standin import Fault, StandIn
@@ -230,6 +231,89 @@ def test_second_run_links_the_previous_and_summary_reflects_the_snapshot(
     assert text.splitlines()[1:3] == [f"Snapshot: {second.path}", f"Report: {report_index}"]
     # Stand-in data says so wherever a person reads the run.
     assert summary.demo and pipeline.DEMO_NOTE in text and pipeline.DEMO_NOTE in markdown
+
+
+#: A list with every kind of title look-up: a row whose title names another paper than its link
+#: (Mistral 7B linking Branch-Train-MiX), a CVF row found by title, and a title S2 cannot match.
+TITLE_ROWS_LIST = """# Title rows
+
+## Papers
+
+- [Mixtral of Experts](https://arxiv.org/abs/2401.04088) (2024)
+- [Mistral 7B](https://arxiv.org/abs/2403.07816) (2023)
+- [AdaMV-MoE: Adaptive Multi-Task Vision Mixture-of-Experts](https://thecvf.com/x.pdf) (2023)
+- [A Study Nobody Has Ever Written About Experts](https://example.org/nothing.pdf) (2023)
+"""
+MATCH_PATH = "/graph/v1/paper/search/match"
+BATCH_PATH = "/graph/v1/paper/batch"
+
+
+def _resolutions(report: pipeline.RunReport) -> dict[tuple[str, int], str | None]:
+    return {
+        (name, entry.line): entry.paper_id
+        for name, list_file in report.snapshot.lists.items()
+        for entry in list_file.entries
+    }
+
+
+def test_the_second_night_recalls_title_resolutions_instead_of_matching_again(
+    settings: Settings, standin: StandIn, tmp_path: Path
+) -> None:
+    titles_list = tmp_path / "title-rows.md"
+    titles_list.write_text(TITLE_ROWS_LIST, encoding="utf-8")
+    specs = [ListSpec(source=str(titles_list))]
+    out = tmp_path / "out"
+    first = pipeline.run_enrichment(specs, out, settings, now=clock_at(3))
+    first_matches = standin.count("s2", MATCH_PATH)
+    assert first_matches == 3  # the CVF row, the unknown title, the Mistral 7B suggestion
+    first_titles = first.snapshot.manifest.sources["s2_titles"]
+    assert first_titles.cache_hits == 0
+
+    standin.reset()
+    second = pipeline.run_enrichment(specs, out, settings, now=clock_at(4))
+    assert standin.count("s2", MATCH_PATH) == 0
+    assert standin.count("s2", BATCH_PATH) == 1
+    assert standin.count("arxiv") == 0
+    titles = second.snapshot.manifest.sources["s2_titles"]
+    assert (titles.requests, titles.cache_hits) == (0, first_matches)
+    assert (titles.ok, titles.not_found) == (first_titles.ok, first_titles.not_found)
+    arxiv = second.snapshot.manifest.sources["arxiv"]
+    assert arxiv.cache_hits == first.snapshot.manifest.sources["arxiv"].ok == arxiv.ok
+    # Same answers: every row resolves to the same paper, the Mistral 7B row keeps its flag.
+    assert _resolutions(second) == _resolutions(first)
+    assert [p.paper_id for p in second.snapshot.papers] == [
+        p.paper_id for p in first.snapshot.papers
+    ]
+    mistral = next(
+        entry
+        for entry in second.snapshot.lists["title-rows"].entries
+        if entry.title == "Mistral 7B"
+    )
+    assert any(flag.flag is FlagKind.TITLE_MISMATCH for flag in mistral.flags)
+    summary = pipeline.render_summary_text(pipeline.summarize(second))
+    assert f"s2_titles: up, 0 requests, {first_matches} from cache" in summary
+
+
+def test_an_edited_row_is_matched_again_on_the_second_night(
+    settings: Settings, standin: StandIn, tmp_path: Path
+) -> None:
+    titles_list = tmp_path / "title-rows.md"
+    titles_list.write_text(TITLE_ROWS_LIST, encoding="utf-8")
+    out = tmp_path / "out"
+    pipeline.run_enrichment([ListSpec(source=str(titles_list))], out, settings, now=clock_at(3))
+    edited = TITLE_ROWS_LIST.replace("A Study Nobody Has Ever", "A Study Nobody Has Yet")
+    titles_list.write_text(edited, encoding="utf-8")
+    standin.reset()
+    pipeline.run_enrichment([ListSpec(source=str(titles_list))], out, settings, now=clock_at(4))
+    matched = [
+        request.query["query"][0] for request in standin.requests if request.path == MATCH_PATH
+    ]
+    assert matched == ["A Study Nobody Has Yet Written About Experts"]
+
+
+def test_no_title_is_remembered_when_s2_is_switched_off(settings: Settings, tmp_path: Path) -> None:
+    pipeline.run_enrichment(bundled_specs(), tmp_path / "out", settings, use_s2=False)
+    assert not (settings.cache_dir / RESOLUTIONS_DIR).exists()
 
 
 def test_unreachable_services_give_a_failed_snapshot_that_is_still_written(

@@ -530,3 +530,27 @@ def test_before_start_hook_runs_once_before_each_request_retries_included(
     assert result.health.requests == 2
     assert seen_before == [0, 1]
     assert arxiv_requests() == 2
+
+
+# --------------------------------------------------------------------------- progress
+
+
+def test_progress_counts_batch_requests_including_a_split_batch(
+    settings: Settings, big: StandIn
+) -> None:
+    calls: list[tuple[str, int, int]] = []
+    clock = FakeClock()
+    source = ArxivSource(
+        point_at(settings, big),
+        clock=clock,
+        sleep=clock.sleep,
+        progress=lambda *args: calls.append(args),
+    )
+    big.inject("arxiv", Fault.http(400))  # the second batch is split in two halves
+    source.fetch(synthetic_ids(150))
+    assert calls[0] == ("arxiv", 0, 2)
+    assert calls[-1] == ("arxiv", 4, 4)  # 2 planned + 2 halves, every one done
+    assert [done for _, done, _ in calls] == sorted(done for _, done, _ in calls)
+    assert big.count("arxiv") == 3 + 1  # first batch rejected, then its halves, then the rest
+    source.fetch(synthetic_ids(150))  # all cached: nothing more to do
+    assert calls[-1] == ("arxiv", 4, 4)

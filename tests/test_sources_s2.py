@@ -1113,3 +1113,29 @@ def test_before_start_hook_runs_once_before_each_request_retries_included(
     assert result.health.requests == 2
     assert seen_before == [0, 1]
     assert s2_requests() == 2
+
+
+# --------------------------------------------------------------------------- progress
+
+
+def test_progress_counts_batches_and_title_queries_as_separate_stages(
+    keyed_settings: Settings, clock: FakeClock
+) -> None:
+    calls: list[tuple[str, int, int]] = []
+    with StandIn(synthetic=600) as server:
+        settings = keyed_settings.model_copy(update={"s2_api_url": server.s2_url})
+        with SemanticScholarSource(
+            settings, clock=clock, sleep=clock.sleep, progress=lambda *args: calls.append(args)
+        ) as source:
+            source.fetch([f"arxiv:{Catalog.synthetic_arxiv_id(n)}" for n in range(1, 601)])
+            titles = ["Synthetic Stand-in Paper Number 7", "!!!"]  # the second needs no request
+            source.match_titles([TitleQuery(key=f"title:{t}", title=t) for t in titles])
+            source.match_titles([TitleQuery(key="title:again", title="Mixtral of Experts")])
+    assert [c for c in calls if c[0] == "s2"] == [("s2", 0, 2), ("s2", 1, 2), ("s2", 2, 2)]
+    assert [c for c in calls if c[0] == "s2_titles"] == [
+        ("s2_titles", 0, 2),
+        ("s2_titles", 1, 2),
+        ("s2_titles", 2, 2),
+        ("s2_titles", 2, 3),  # a later call (suggestions) adds to the same stage
+        ("s2_titles", 3, 3),
+    ]

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from enrich.titles import normalize_title, titles_agree
+from enrich.titles import _normalize_unicode, normalize_title, titles_agree
 
 
 @pytest.mark.parametrize(
@@ -53,3 +53,14 @@ def test_normalize_title_is_idempotent_and_has_no_outer_or_double_spaces(title: 
     assert normalize_title(once) == once
     assert once == once.strip()
     assert "  " not in once
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_the_ascii_fast_path_gives_what_the_unicode_rules_give(title: str) -> None:
+    assert normalize_title(title) == _normalize_unicode(title)
+
+
+def test_every_ascii_character_is_normalized_by_the_unicode_rules() -> None:
+    every = "".join(chr(code) for code in range(128))
+    assert normalize_title(every) == _normalize_unicode(every)
+    assert normalize_title(f"a{every}b") == _normalize_unicode(f"a{every}b")

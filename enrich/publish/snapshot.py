@@ -64,7 +64,7 @@ from enrich.contract import (
     paper_table_row,
     papers_from_data,
     papers_from_json,
-    papers_to_jsonable,
+    papers_json,
     to_jsonable,
 )
 from enrich.errors import InputError, OutputError
@@ -457,7 +457,7 @@ def _write_files(snapshot: Snapshot, directory: Path, hook: WriteHook, history_c
     for slug, list_file in snapshot.lists.items():
         _write_file(directory / "lists" / f"{slug}.json", dump_json(to_jsonable(list_file)))
         hook(f"lists/{slug}.json")
-    _write_file(directory / "papers.json", dump_json(papers_to_jsonable(snapshot.papers)))
+    _write_file(directory / "papers.json", papers_json(snapshot.papers))
     hook("papers.json")
     table = papers_table(snapshot)
     _write_file(directory / "papers.csv", table.to_csv(index=False, lineterminator="\n"))

@@ -62,6 +62,7 @@ from enrich.models import (
     SourceResult,
     SourceStatus,
 )
+from enrich.progress import ProgressHook, StageCounter
 from enrich.settings import Settings
 from enrich.sources.cache import MetadataCache, utc_now
 from enrich.sources.deadline import Deadline, DeadlineExceeded, StopSignal, run_with_deadline
@@ -199,7 +200,8 @@ class ArxivSource:
     interrupts). ``now`` reads HTTP-date ``Retry-After`` s. ``before_start`` is passed to the
     :class:`Pacer` (called before each request, e.g. a rate limit shared by all workers).
     ``stop``, once set, ends every wait and pending request with
-    :class:`enrich.errors.RunStopped`. :attr:`health` accumulates over all calls.
+    :class:`enrich.errors.RunStopped`. ``progress`` is told how many batch requests are done of
+    how many (stage ``arxiv``). :attr:`health` accumulates over all calls.
     """
 
     def __init__(
@@ -212,8 +214,10 @@ class ArxivSource:
         now: Callable[[], dt.datetime] = utc_now,
         before_start: BeforeStart | None = None,
         stop: StopSignal | None = None,
+        progress: ProgressHook | None = None,
     ) -> None:
         self._settings = settings
+        self._requests_done = StageCounter(progress, SOURCE)
         self._cache = cache or MetadataCache(
             settings.cache_dir / SOURCE, dt.timedelta(days=settings.arxiv_cache_ttl_days)
         )
@@ -304,6 +308,7 @@ class ArxivSource:
         """
         absent: list[str] = []
         pending = [arxiv_ids[i : i + BATCH_SIZE] for i in range(0, len(arxiv_ids), BATCH_SIZE)]
+        self._requests_done.plan(len(pending))
         while pending:
             batch = pending.pop(0)
             try:
@@ -315,12 +320,16 @@ class ArxivSource:
                     # Split so that the id arXiv rejects cannot take the others down with it.
                     half = len(batch) // 2
                     pending[:0] = [batch[:half], batch[half:]]
+                    self._requests_done.plan(2)
+                self._requests_done.step()
                 continue
             except SourceError as error:
                 reason = error.message
                 for arxiv_id in batch:
                     outcomes[f"arxiv:{arxiv_id}"] = self._failed(f"arxiv:{arxiv_id}", reason)
+                self._requests_done.step()
                 continue
+            self._requests_done.step()
             fetched_at = utc_now()
             for arxiv_id in batch:
                 key = f"arxiv:{arxiv_id}"

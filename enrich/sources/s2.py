@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import random
 import re
 import time
@@ -76,6 +77,7 @@ from enrich.models import (
     SourceStatus,
     TitleQuery,
 )
+from enrich.progress import S2_TITLES, ProgressHook, StageCounter
 from enrich.settings import Settings
 from enrich.sources.deadline import Deadline, DeadlineExceeded, StopSignal, run_with_deadline
 from enrich.sources.pacing import (
@@ -238,7 +240,8 @@ class SemanticScholarSource:
     stamps :attr:`Outcome.fetched_at` and reads HTTP-date ``Retry-After`` s; ``before_start`` is
     passed to the :class:`Pacer` (called before each request, e.g. a rate limit shared by all
     workers); ``stop``, once set, ends every wait and pending request with
-    :class:`enrich.errors.RunStopped`.
+    :class:`enrich.errors.RunStopped`; ``progress`` is told how many
+    batch requests (stage ``s2``) and title queries (stage ``s2_titles``) are done of how many.
     """
 
     def __init__(
@@ -252,8 +255,11 @@ class SemanticScholarSource:
         now: Callable[[], dt.datetime] | None = None,
         before_start: BeforeStart | None = None,
         stop: StopSignal | None = None,
+        progress: ProgressHook | None = None,
     ) -> None:
         self._settings = settings
+        self._batches_done = StageCounter(progress, SOURCE_NAME)
+        self._titles_done = StageCounter(progress, S2_TITLES)
         self._clock = clock
         self._stop = stop
         self._sleep: Sleep = sleep or (stop.sleep if stop is not None else time.sleep)
@@ -335,6 +341,7 @@ class SemanticScholarSource:
             wanted.setdefault(s2_id, []).append(key)
 
         s2_ids = list(wanted)
+        self._batches_done.plan(math.ceil(len(s2_ids) / BATCH_LIMIT))
         for start in range(0, len(s2_ids), BATCH_LIMIT):
             chunk = s2_ids[start : start + BATCH_LIMIT]
             try:
@@ -344,7 +351,9 @@ class SemanticScholarSource:
                 for s2_id in chunk:
                     for key in wanted[s2_id]:
                         outcomes[key] = self._outcome(key, OutcomeStatus.FAILED, _reason(exc))
+                self._batches_done.step()
                 continue
+            self._batches_done.step()
             for s2_id, found in zip(chunk, answers, strict=True):
                 for key in wanted[s2_id]:
                     outcomes[key] = self._paper_outcome(key, found)
@@ -368,19 +377,23 @@ class SemanticScholarSource:
             if seen != query:
                 raise ValueError(f"two different title queries share the key {query.key!r}")
         outcomes: dict[str, Outcome[S2Record]] = {}
+        self._titles_done.plan(len(by_key))
         for key, query in by_key.items():
             if not normalize_title(query.title):
                 outcomes[key] = self._outcome(
                     key, OutcomeStatus.NOT_FOUND, f"title {query.title!r} has no words to match"
                 )
+                self._titles_done.step()
                 continue
             try:
                 self._breaker.check()
                 found = self._match_one(query.title)
             except SourceError as exc:
                 outcomes[key] = self._outcome(key, OutcomeStatus.FAILED, _reason(exc))
+                self._titles_done.step()
                 continue
             outcomes[key] = self._match_outcome(query, found)
+            self._titles_done.step()
         self._count_outcomes(outcomes.values())
         return SourceResult(outcomes=outcomes, health=self._health(self._counts.minus(before)))
 

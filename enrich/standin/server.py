@@ -587,6 +587,10 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # Idle keep-alive connections are closed after this long, so handler threads end.
     timeout = 30
+    # Headers and body go out in two writes; with Nagle's algorithm the body waits for the
+    # client's delayed ACK of the headers (40 ms on Linux), which made every request on a
+    # kept-alive connection 40 ms slower than the real services.
+    disable_nagle_algorithm = True
     server_version = "awesome-enrich-standin/1"
 
     def log_message(self, format: str, *args: Any) -> None:
