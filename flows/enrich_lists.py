@@ -385,7 +385,11 @@ def _read_lists(specs: list[ListSpec], settings: Settings) -> pipeline.ListsRead
             except InputError as final_error:
                 logger.warning("List %s cannot be read: %s", spec.source, final_error)
                 failures.append(ListFailure(source=spec.source, error=str(final_error)))
-    return pipeline.ListsRead(lists=extract_task(texts) if texts else [], failures=failures)
+    return pipeline.ListsRead(
+        lists=extract_task(texts) if texts else [],
+        failures=failures,
+        texts=pipeline.list_texts(texts),
+    )
 
 
 _T = TypeVar("_T")
@@ -537,6 +541,7 @@ def _enrich(params: EnrichParameters, stop: StopSignal) -> State[RunSummary]:
         arxiv=arxiv,
         s2=s2,
         titles=titles,
+        list_texts=read.texts,
     )
     report = publish_task(_unvisited(run), out_dir, params.lock_timeout_seconds)
     summary = pipeline.summarize(report)
