@@ -14,7 +14,13 @@ from truth_lists import LISTS, WRONG_ROW, TruthRun
 from enrich.contract import FlagKind
 from enrich.models import ListInfo
 from enrich.papers.fixes import Fix, FixKind, ListFixes, Remark, split_lines
-from enrich.publish.patch import list_patch, patch_path, render_notes, render_patch
+from enrich.publish.patch import (
+    DEMO_WARNING,
+    list_patch,
+    patch_path,
+    render_notes,
+    render_patch,
+)
 
 LINES = [f"line {n}" for n in range(1, 21)]
 TEXT = "\n".join(LINES) + "\n"
@@ -179,11 +185,15 @@ def test_text_with_backticks_stays_code_in_the_note() -> None:
     assert "````diff\n-see ```code``` [x](https://x/1)\n" in notes
 
 
-def test_list_patch_is_the_patch_and_the_note() -> None:
+def test_list_patch_is_the_patch_and_the_note_which_says_demo_data_first() -> None:
     fixes = ListFixes(fixes=[fix(2, "2", "two")])
     made = list_patch(info("github:owner/repo:papers.md"), TEXT, fixes)
     assert made.patch == render_patch(TEXT, fixes, "papers.md")
     assert made.notes == render_notes(info("github:owner/repo:papers.md"), TEXT, fixes, "papers.md")
+    assert DEMO_WARNING not in made.notes
+    demo = list_patch(info("github:owner/repo:papers.md"), TEXT, fixes, demo=True)
+    assert demo.patch == made.patch
+    assert demo.notes.splitlines()[2] == DEMO_WARNING
 
 
 # --------------------------------------------------------------------------- real lists

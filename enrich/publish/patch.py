@@ -28,7 +28,14 @@ from enrich.lists.read import DEFAULT_README, parse_github_spec
 from enrich.models import ListInfo
 from enrich.papers.fixes import Fix, FixKind, ListFixes, split_lines
 
-__all__ = ["CONTEXT_LINES", "list_patch", "patch_path", "render_notes", "render_patch"]
+__all__ = [
+    "CONTEXT_LINES",
+    "DEMO_WARNING",
+    "list_patch",
+    "patch_path",
+    "render_notes",
+    "render_patch",
+]
 
 #: Lines of context around each change, as ``git diff`` gives.
 CONTEXT_LINES = 3
@@ -66,11 +73,13 @@ def patch_path(info: ListInfo) -> str:
     return PurePosixPath(source.replace("\\", "/")).name or DEFAULT_README
 
 
-def list_patch(info: ListInfo, text: str, fixes: ListFixes) -> ListPatch:
-    """The patch and the note of one list's fixes."""
+def list_patch(info: ListInfo, text: str, fixes: ListFixes, *, demo: bool = False) -> ListPatch:
+    """The patch and the note of one list's fixes; ``demo``: the evidence comes from the
+    bundled stand-in (the note says so first)."""
     path = patch_path(info)
     return ListPatch(
-        patch=render_patch(text, fixes, path), notes=render_notes(info, text, fixes, path)
+        patch=render_patch(text, fixes, path),
+        notes=render_notes(info, text, fixes, path, demo=demo),
     )
 
 
@@ -129,10 +138,21 @@ def _windows(changed: Sequence[int], total: int) -> list[tuple[int, int]]:
 # --------------------------------------------------------------------------- the note
 
 
-def render_notes(info: ListInfo, text: str, fixes: ListFixes, path: str) -> str:
+#: What the note of fixes found with the bundled stand-in says first.
+DEMO_WARNING = (
+    "**Demo data**: this evidence comes from the bundled stand-in of arXiv and Semantic "
+    "Scholar, not from the services. Do not open a pull request from it."
+)
+
+
+def render_notes(
+    info: ListInfo, text: str, fixes: ListFixes, path: str, *, demo: bool = False
+) -> str:
     """The note of one list's fixes, as markdown (see the module docstring)."""
     patch_name = f"{info.name}.patch"
     out = [f"# Suggested fixes: {info.title or info.name}", ""]
+    if demo:
+        out += [DEMO_WARNING, ""]
     read = f"`{path}` of `{info.source}`"
     if info.version:
         read += f", version `{info.version}` (sha256 of the text read)"

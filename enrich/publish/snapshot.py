@@ -172,6 +172,10 @@ def build_snapshot(run: RunInput, previous: Snapshot | None) -> Snapshot:
         if o.record is not None
     }
 
+    sources = {"arxiv": run.arxiv.health, "s2": run.s2.health, "s2_titles": run.titles.health}
+    demo = any(health.standin for health in sources.values()) or (
+        previous is not None and previous.manifest.demo
+    )
     list_files: dict[str, ListFile] = {}
     patches: dict[str, ListPatch] = {}
     fix_counts: dict[str, int] = {}
@@ -182,7 +186,7 @@ def build_snapshot(run: RunInput, previous: Snapshot | None) -> Snapshot:
         text = _text_read(extracted.info, run.list_texts.get(slug))
         if text is not None:
             fixes = suggest_fixes(text, evidence, flags, by_id, matched)
-            patches[slug] = list_patch(extracted.info, text, fixes)
+            patches[slug] = list_patch(extracted.info, text, fixes, demo=demo)
             fix_counts[slug] = len(fixes.fixes)
         entries = [
             _list_entry(item, item_flags) for item, item_flags in zip(evidence, flags, strict=True)
@@ -196,11 +200,9 @@ def build_snapshot(run: RunInput, previous: Snapshot | None) -> Snapshot:
             audit=extracted.audit,
         )
     status, reasons = run_status(run, papers)
-    sources = {"arxiv": run.arxiv.health, "s2": run.s2.health, "s2_titles": run.titles.health}
     manifest = Manifest(
         run_id=run.run_id,
-        demo=any(health.standin for health in sources.values())
-        or (previous is not None and previous.manifest.demo),
+        demo=demo,
         started_at=run.started_at,
         finished_at=run.finished_at,
         status=status,
