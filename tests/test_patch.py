@@ -12,8 +12,10 @@ import pytest
 from truth_lists import LISTS, WRONG_ROW, TruthRun
 
 from enrich.contract import FlagKind
+from enrich.lists.config import DEFAULT_LISTS
 from enrich.models import ListInfo
 from enrich.papers.fixes import Fix, FixKind, ListFixes, Remark, split_lines
+from enrich.pipeline import run_enrichment
 from enrich.publish.patch import (
     DEMO_WARNING,
     list_patch,
@@ -21,6 +23,7 @@ from enrich.publish.patch import (
     render_notes,
     render_patch,
 )
+from enrich.settings import Settings
 
 LINES = [f"line {n}" for n in range(1, 21)]
 TEXT = "\n".join(LINES) + "\n"
@@ -286,3 +289,26 @@ def test_only_rows_the_truth_finds_wrong_are_changed_and_nothing_to_fix_is_an_em
     }
     assert truth_run.snapshot.patches[truth_run.slug("coree__awesome-rag")].patch == ""
     assert truth_run.snapshot.patches[truth_run.slug("000_9cd65308fa97601f")].patch == ""
+
+
+# --------------------------------------------------------------------------- the README's example
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_the_readme_example_is_what_a_run_writes(settings: Settings, tmp_path: Path) -> None:
+    """The maintainers' section of the README shows a hunk and excerpts of the note of a run
+    of the default lists against the stand-in with GitHub out of reach: they are real output."""
+    section = README.read_text(encoding="utf-8").split("## For list maintainers", 1)[1]
+    hunk = re.search(r"```diff\n(--- a/README.md\n.*?)```\n", section, re.DOTALL)
+    note = re.search(r"````markdown\n(.*?)````\n", section, re.DOTALL)
+    assert hunk is not None and note is not None
+    offline = settings.model_copy(
+        update={"github_raw_url": "http://127.0.0.1:9", "list_read_retry_delay_seconds": 0}
+    )
+    made = run_enrichment(list(DEFAULT_LISTS), tmp_path / "out", offline).snapshot.patches
+    arpita = made["arpita8-mixture-of-experts-papers"]
+    header, body = hunk.group(1).split("@@ -88,7 +88,7 @@\n")
+    assert arpita.patch.startswith(header) and f"@@ -88,7 +88,7 @@\n{body}" in arpita.patch
+    notes = arpita.notes.splitlines()
+    assert [line for line in note.group(1).splitlines() if line not in notes] == []
