@@ -23,7 +23,9 @@ What is changed, each only on strong evidence and in the row's own form:
 
 Nothing else is changed. A duplicate row is reported, never removed; a flagged row with no safe
 change is reported with the reason (:class:`Remark`). A row whose title is only a name, or
-missing, gets no link or venue change: which paper it means is not sure enough.
+missing (:func:`enrich.papers.checks.has_real_title`, from the title's ``title_source``), gets
+no link to another paper and no venue: which paper it means is not sure enough. A malformed
+link is repaired whatever the title, since the repair keeps the paper the link gives.
 """
 
 from __future__ import annotations
