@@ -154,7 +154,7 @@ def suggest_fixes(
             skipped="the text has line breaks made of a carriage return alone, which git does "
             "not count as line breaks: a patch could not name the lines right"
         )
-    planner = _Planner(split_lines(text), _known_papers(records, matched or {}))
+    planner = _Planner(split_lines(text), _KnownPapers(records, matched or {}))
     labels = VenueLabels.learn(
         (item.entry.venue, record.venue if (record := records.get(item.paper_id or "")) else None)
         for item in evidence
@@ -179,25 +179,30 @@ def suggest_fixes(
     return planner.result()
 
 
-def _known_papers(
-    records: Mapping[str, PaperRecord], matched: Mapping[str, S2Record]
-) -> dict[str, _Paper]:
-    known = {}
-    for paper_id, record in records.items():
-        origin = record.sources.get("title")
-        if origin is not None and origin.source is not FieldOrigin.LIST and record.title:
+@dataclass(frozen=True)
+class _KnownPapers:
+    """The papers a row can be pointed to: the run's records whose title a source gave, then
+    the papers title matches found that are no record (looked up by id, as rows need them)."""
+
+    records: Mapping[str, PaperRecord]
+    matched: Mapping[str, S2Record]
+
+    def get(self, paper_id: str) -> _Paper | None:
+        record = self.records.get(paper_id)
+        origin = record.sources.get("title") if record is not None else None
+        if record is not None and origin is not None and origin.source is not FieldOrigin.LIST:
             source = "arXiv" if origin.source is FieldOrigin.ARXIV else "Semantic Scholar"
-            known[paper_id] = _Paper(paper_id, record.title, source, record.ids)
-    for paper_id, s2 in matched.items():
-        if paper_id not in known and s2.title:
-            ext = {k.lower(): v for k, v in s2.external_ids.items() if v}
-            ids = Identifiers(
-                arxiv=[ext["arxiv"]] if "arxiv" in ext else [],
-                doi=[ext["doi"].lower()] if "doi" in ext else [],
-                acl=[ext["acl"]] if "acl" in ext else [],
-            )
-            known[paper_id] = _Paper(paper_id, s2.title, "Semantic Scholar", ids)
-    return known
+            return _Paper(paper_id, record.title, source, record.ids)
+        s2 = self.matched.get(paper_id)
+        if s2 is None or not s2.title:
+            return None
+        ext = {k.lower(): v for k, v in s2.external_ids.items() if v}
+        ids = Identifiers(
+            arxiv=[ext["arxiv"]] if "arxiv" in ext else [],
+            doi=[ext["doi"].lower()] if "doi" in ext else [],
+            acl=[ext["acl"]] if "acl" in ext else [],
+        )
+        return _Paper(paper_id, s2.title, "Semantic Scholar", ids)
 
 
 @dataclass
@@ -205,7 +210,7 @@ class _Planner:
     """Collects the fixes and remarks of one list, row by row."""
 
     lines: list[str]
-    known: dict[str, _Paper]
+    known: _KnownPapers
     fixes: list[Fix] = field(default_factory=list)
     remarks: list[Remark] = field(default_factory=list)
     relinked_to: dict[int, str] = field(default_factory=dict)
@@ -414,19 +419,23 @@ class _Planner:
                         "left in place: remove one of the rows, or keep both on purpose"
                     )
                 self.remark(item.entry, FlagKind.DUPLICATE, reason)
-        after = {
-            item.entry.position: self.relinked_to.get(item.entry.position, item.paper_id)
-            for item in evidence
-        }
-        lines = {item.entry.position: item.entry.line for item in evidence}
+        if not self.relinked_to:
+            return
+        lines_listing: dict[str, list[tuple[int, int]]] = {}  # paper id -> (position, line)
+        for item in evidence:
+            paper_id = self.relinked_to.get(item.entry.position, item.paper_id)
+            if paper_id is not None:
+                lines_listing.setdefault(paper_id, []).append(
+                    (item.entry.position, item.entry.line)
+                )
         for index, fix in enumerate(self.fixes):
             new_id = self.relinked_to.get(fix.position)
             if fix.kind is not FixKind.LINK or new_id is None:
                 continue
-            same = [p for p, pid in after.items() if pid == new_id and p != fix.position]
+            same = [line for position, line in lines_listing[new_id] if position != fix.position]
             if same:
                 note = (
-                    f"After this change the row lists the same paper as line {lines[same[0]]} "
+                    f"After this change the row lists the same paper as line {same[0]} "
                     "(a duplicate: keep one of them)."
                 )
                 self.fixes[index] = fix.model_copy(update={"evidence": [*fix.evidence, note]})
