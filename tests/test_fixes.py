@@ -18,6 +18,8 @@ from enrich.papers.fixes import (
     Fix,
     FixKind,
     ListFixes,
+    _KnownPapers,
+    _Planner,
     relinked,
     repaired_link,
     split_lines,
@@ -319,3 +321,23 @@ def test_changed_lines_applies_every_fix_of_a_line_and_refuses_a_wrong_one() -> 
     assert fixes.changed_lines([line]) == {1: "| [T](https://arxiv.org/abs/22) | ICML |"}
     with pytest.raises(ValueError, match="does not hold"):
         fixes.changed_lines(["something else entirely, longer than forty characters"])
+
+
+def test_two_changes_of_one_span_keep_the_first_and_report_the_other() -> None:
+    # Defensive: the planners never locate overlapping spans today; a future one might.
+    listed = extract_list(ListText(info=ListInfo(source="x.md", name="l"), text=TABLE))
+    row = listed.entries[0]
+    planner = _Planner(split_lines(TABLE), _KnownPapers({}, {}))
+    planner.add(row, FixKind.LINK, (5, 10), "QMoE: Practical", "Q", ["first"])
+    planner.add(row, FixKind.VENUE, (5, 16), "Practical Sub", "P", ["second"])
+    planner.add(row, FixKind.LINK, (5, 10), "QMoE: Practical", "Q", ["first"])  # planned twice
+    planner.relinked_to[row.position] = "arxiv:1"
+    planner.drop_overlaps()
+    result = planner.result()
+    assert [f.evidence for f in result.fixes] == [["first"]]
+    assert [(r.flag, r.reason) for r in result.remarks] == [
+        (
+            FlagKind.PUBLISHED_SINCE,
+            "the change of 'Practical Sub' overlaps another change on its line",
+        )
+    ]

@@ -122,6 +122,12 @@ def split_lines(text: str) -> list[str]:
 #: A carriage return that ends a line without a line feed: markdown counts it as a line break,
 #: git does not, so line numbers would not agree.
 _BARE_CR = re.compile(r"\r(?!\n)")
+#: The flag a kind of fix answers.
+_FLAG_OF = {
+    FixKind.LINK: FlagKind.TITLE_MISMATCH,
+    FixKind.MALFORMED_LINK: FlagKind.MALFORMED_LINK,
+    FixKind.VENUE: FlagKind.PUBLISHED_SINCE,
+}
 #: A host name with a top-level domain (``arxiv.org``), as a repaired link must have.
 _REAL_HOST = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,}$", re.IGNORECASE)
 _NESTED_TARGET = re.compile(r"^\[[^\]]*\]\(\s*<?(?P<target>[^\s()<>]+)>?\s*\)$")
@@ -175,6 +181,7 @@ def suggest_fixes(
                     f"paper it links ({flag.linked_id}, {flag.fetched_title!r}); names are not "
                     "changed: rename the row or check its link",
                 )
+    planner.drop_overlaps()
     planner.report_duplicates(evidence, flags)
     return planner.result()
 
@@ -440,29 +447,33 @@ class _Planner:
                 )
                 self.fixes[index] = fix.model_copy(update={"evidence": [*fix.evidence, note]})
 
-    def result(self) -> ListFixes:
+    def drop_overlaps(self) -> None:
+        """Keep one change of any span two changes would both rewrite (the first in line
+        order); the same change planned twice is kept once."""
         kept: list[Fix] = []
         for fix in sorted(self.fixes, key=lambda f: (f.line, f.column, f.end)):
             previous = kept[-1] if kept else None
-            if previous is not None and previous.line == fix.line and fix.column < previous.end:
-                if previous.column != fix.column or previous.old != fix.old:
-                    self.remarks.append(
-                        Remark(
-                            flag=FlagKind.MALFORMED_LINK
-                            if fix.kind is FixKind.MALFORMED_LINK
-                            else FlagKind.PUBLISHED_SINCE
-                            if fix.kind is FixKind.VENUE
-                            else FlagKind.TITLE_MISMATCH,
-                            position=fix.position,
-                            line=fix.line,
-                            title=fix.title,
-                            reason=f"the change of {fix.old!r} overlaps another change on its line",
-                        )
-                    )
+            if previous is None or previous.line != fix.line or fix.column >= previous.end:
+                kept.append(fix)
                 continue
-            kept.append(fix)
+            if previous.column != fix.column or previous.old != fix.old:
+                reason = f"the change of {fix.old!r} overlaps another change on its line"
+                self.remarks.append(
+                    Remark(
+                        flag=_FLAG_OF[fix.kind],
+                        position=fix.position,
+                        line=fix.line,
+                        title=fix.title,
+                        reason=reason,
+                    )
+                )
+                if fix.kind is FixKind.LINK:
+                    self.relinked_to.pop(fix.position, None)
+        self.fixes = kept
+
+    def result(self) -> ListFixes:
         remarks = sorted(self.remarks, key=lambda r: (r.line, r.position, r.flag.value))
-        return ListFixes(fixes=kept, remarks=list(dict.fromkeys(remarks)))
+        return ListFixes(fixes=self.fixes, remarks=list(dict.fromkeys(remarks)))
 
 
 # --------------------------------------------------------------------------- links
