@@ -5,6 +5,7 @@ and hand-checked lists: the known fixes are in the patches, no correct row is ch
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -48,8 +49,8 @@ def fix(line: int, old: str, new: str, *, text: str = TEXT, kind: FixKind = FixK
 
 
 def git_apply(tmp_path: Path, path: str, text: str, patch: str) -> str:
-    """Apply ``patch`` with git from the root of a repository holding ``text`` at ``path``;
-    the patched text."""
+    """Apply ``patch`` with git from the root of a repository holding ``text`` at ``path``
+    (``patch -p1 --dry-run`` first, when installed); the patched text."""
     repo = tmp_path / "repo"
     target = repo / path
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -57,6 +58,10 @@ def git_apply(tmp_path: Path, path: str, text: str, patch: str) -> str:
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
     patch_file = tmp_path / "fixes.patch"
     patch_file.write_bytes(patch.encode("utf-8"))
+    if shutil.which("patch"):  # GNU patch reads it too
+        dry = ["patch", "-p1", "--dry-run", "-i", str(patch_file)]
+        done = subprocess.run(dry, cwd=repo, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
     for args in (["--check"], []):
         done = subprocess.run(
             ["git", "apply", *args, str(patch_file)], cwd=repo, capture_output=True, text=True
