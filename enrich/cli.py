@@ -614,6 +614,105 @@ def _print_entries_table(extracted: ExtractedList) -> None:
     console.print(table, highlight=False)
 
 
+# --------------------------------------------------------------------------- suggest
+
+
+def notes_path(patch: Path) -> Path:
+    """Where ``enrich suggest --out PATCH`` writes the explanation: ``x.patch`` ->
+    ``x.fixes.md`` (the snapshot's naming), any other name gets ``.fixes.md`` added."""
+    if patch.suffix == ".patch":
+        return patch.with_suffix(".fixes.md")
+    return patch.with_name(f"{patch.name}.fixes.md")
+
+
+@app.command()
+def suggest(
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="The list: a file path, an http(s) URL, or github:OWNER/REPO[@REF][:PATH].",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write the patch to FILE and its explanation beside it (FILE.patch -> "
+            "FILE.fixes.md). Default: the patch on stdout.",
+            show_default=False,
+        ),
+    ] = None,
+    no_arxiv: NoArxivOption = False,
+    no_s2: NoS2Option = False,
+) -> None:
+    """Suggest fixes for one list: a patch against the text read now, that `git apply` applies
+    from the repository root, and a note explaining each change with its evidence.
+
+    Looks the list's papers up like a run (the cache included) in a temporary directory; nothing
+    is kept but the patch and its note, and the list itself is never written. An empty patch
+    means nothing to fix. Exit status: 0 written, 1 written but some lookups failed (fixes may be
+    missing), 2 bad input (the list cannot be read, the file cannot be written), 3 no source
+    answered.
+    """
+    import tempfile
+
+    from pydantic import ValidationError
+
+    from enrich.errors import InputError, OutputError
+    from enrich.lists.config import ListSpec
+    from enrich.lists.read import list_slug
+    from enrich.pipeline import preflight, run_enrichment
+    from enrich.settings import Settings, describe_invalid
+
+    try:
+        settings = Settings.from_env()
+    except ValidationError as error:
+        _error(f"enrich: invalid setting in the environment: {describe_invalid(error)}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    specs = [ListSpec(source=source)]
+    slug = list_slug(source)
+    with tempfile.TemporaryDirectory(prefix="enrich-suggest-") as scratch:
+        try:
+            preflight(specs, settings, Path(scratch))
+            report = run_enrichment(
+                specs, Path(scratch), settings, use_arxiv=not no_arxiv, use_s2=not no_s2
+            )
+        except (InputError, OutputError) as error:
+            _error(f"enrich: {error}")
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+    manifest = report.snapshot.manifest
+    if manifest.list_failures:
+        _error(f"enrich: {manifest.list_failures[0].error}")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    patch = report.snapshot.patches.get(slug)
+    if patch is None:
+        _error(f"enrich: no patch could be made for {source} (see the log)")
+        raise typer.Exit(EXIT_FAILED)
+    fixes = manifest.lists[0].fixes or 0
+    if out is None:
+        sys.stdout.write(patch.patch)
+        where = "on stdout"
+    else:
+        notes = notes_path(out)
+        try:
+            for path, text in ((out, patch.patch), (notes, patch.notes)):
+                with path.open("w", encoding="utf-8", newline="") as handle:
+                    handle.write(text)
+        except OSError as error:
+            _error(f"enrich: cannot write {out}: {error}")
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        where = f"in {out} (explained in {notes})"
+    _error(f"enrich: {fixes} suggested fixes for {slug} {where}.")
+    code = _EXIT_BY_STATUS[manifest.status]
+    if code != EXIT_OK:
+        reasons = "; ".join(manifest.status_reasons)
+        _error(
+            f"enrich: lookups incomplete ({reasons}): fixes may be missing (exit status {code})."
+        )
+    raise typer.Exit(code)
+
+
 # --------------------------------------------------------------------------- diff, schema
 
 

@@ -360,6 +360,11 @@ class ManifestList(Model):
     flag_counts: dict[str, int] = Field(default_factory=dict)
     added: int = 0
     removed: int = 0
+    fixes: int | None = Field(
+        default=None,
+        description="Changes suggested in lists/<slug>.patch (each explained in "
+        "lists/<slug>.fixes.md); 0 when there is nothing to fix, null when no patch was made.",
+    )
 
 
 class Counts(Model):
@@ -400,12 +405,24 @@ class Manifest(Model):
     counts: Counts
 
 
+class ListPatch(Model):
+    """The fixes suggested for one list: ``lists/<slug>.patch`` and ``lists/<slug>.fixes.md``."""
+
+    patch: str = Field(
+        description="A unified diff against the text read (empty when there is nothing to fix)."
+    )
+    notes: str = Field(description="Markdown: every change with its evidence, and what was not.")
+
+
 class Snapshot(Model):
     """Everything one run publishes (written by :func:`enrich.publish.snapshot.write_snapshot`)."""
 
     manifest: Manifest
     papers: list[PaperRecord]
     lists: dict[str, ListFile]
+    patches: dict[str, ListPatch] = Field(
+        default_factory=dict, description="List slug -> its suggested fixes, when made."
+    )
 
     def paper(self, paper_id: str) -> PaperRecord | None:
         return next((p for p in self.papers if p.paper_id == paper_id), None)

@@ -84,10 +84,12 @@ __all__ = [
     "extract_lists",
     "fetch_arxiv",
     "fetch_s2",
+    "list_texts",
     "match_titles",
     "merge_recalled",
     "merge_results",
     "new_run_id",
+    "patch_file",
     "preflight",
     "publish_snapshot",
     "read_bundled_copy",
@@ -151,6 +153,15 @@ class ListsRead(Model):
 
     lists: list[ExtractedList] = Field(default_factory=list)
     failures: list[ListFailure] = Field(default_factory=list)
+    texts: dict[str, str] = Field(
+        default_factory=dict,
+        description="List slug -> the text read (see RunInput.list_texts): see list_texts().",
+    )
+
+
+def list_texts(texts: Sequence[ListText]) -> dict[str, str]:
+    """List slug -> the text read, for the patch of each list's fixes (``RunInput.list_texts``)."""
+    return {text.info.name: text.text for text in texts}
 
 
 def read_upstream(spec: ListSpec, settings: Settings) -> ListText:
@@ -206,7 +217,7 @@ def read_lists(
         except InputError as error:
             failures.append(ListFailure(source=spec.source, error=str(error)))
         lists_read.step()
-    return ListsRead(lists=extract_lists(texts), failures=failures)
+    return ListsRead(lists=extract_lists(texts), failures=failures, texts=list_texts(texts))
 
 
 # --------------------------------------------------------------------------- sources
@@ -480,6 +491,7 @@ def run_enrichment(
             arxiv=arxiv,
             s2=s2,
             titles=titles,
+            list_texts=read.texts,
         )
         snapshot_written = StageCounter(progress, SNAPSHOT)
         snapshot_written.plan(1)
@@ -693,7 +705,7 @@ def render_summary_markdown(summary: RunSummary) -> str:
         lines += ["", "Why not ok:", ""] + [f"- {reason}" for reason in summary.status_reasons]
     lines += ["", "## Lists", ""]
     lines += _table(
-        ["list", "source", "entries", "papers", "fallback copy"],
+        ["list", "source", "entries", "papers", "fallback copy", "suggested fixes", "patch"],
         [
             (
                 item.name,
@@ -701,6 +713,8 @@ def render_summary_markdown(summary: RunSummary) -> str:
                 item.entries,
                 item.paper_entries,
                 "yes" if item.fallback else "",
+                "" if item.fixes is None else item.fixes,
+                _patch_cell(summary, item),
             )
             for item in summary.lists
         ],
@@ -740,6 +754,21 @@ def render_summary_markdown(summary: RunSummary) -> str:
     return "\n".join(lines) + "\n"
 
 
+def patch_file(summary: RunSummary, item: ManifestList) -> Path | None:
+    """Where the patch of the fixes suggested for a list is (None when none was made)."""
+    if item.fixes is None:
+        return None
+    return Path(summary.snapshot_path) / "lists" / f"{item.name}.patch"
+
+
+def _patch_cell(summary: RunSummary, item: ManifestList) -> str:
+    path = patch_file(summary, item)
+    if path is None:
+        return "not made"
+    explained = path.with_suffix(".fixes.md")
+    return f"`{path}` (explained in `{explained.name}`)" if item.fixes else "empty: nothing to fix"
+
+
 def attention_rows(summary: RunSummary) -> list[dict[str, object]]:
     """Every flagged or unresolved row, as table rows (the flow's table artifact)."""
     return [row.model_dump() for row in [*summary.flagged, *summary.unresolved]]
@@ -769,6 +798,10 @@ def render_summary_text(summary: RunSummary) -> str:
             lines.append(f"  {item.name}: upstream unreachable, bundled copy used")
     for failure in summary.list_failures:
         lines.append(f"  could not read {failure.source}: {failure.error}")
+    for item in summary.lists:
+        patch = patch_file(summary, item)
+        if item.fixes and patch is not None:
+            lines.append(f"  {item.name}: {item.fixes} suggested fixes in {patch}")
     if summary.movers:
         top = summary.movers[0]
         lines.append(f"  top citation mover: {top.title} ({top.citation_delta:+d})")

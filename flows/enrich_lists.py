@@ -415,7 +415,11 @@ def _read_lists(
                 logger.warning("List %s cannot be read: %s", spec.source, final_error)
                 failures.append(ListFailure(source=spec.source, error=str(final_error)))
         lists_read.step()
-    return pipeline.ListsRead(lists=extract_task(texts) if texts else [], failures=failures)
+    return pipeline.ListsRead(
+        lists=extract_task(texts) if texts else [],
+        failures=failures,
+        texts=pipeline.list_texts(texts),
+    )
 
 
 _T = TypeVar("_T")
@@ -588,6 +592,7 @@ def _enrich(params: EnrichParameters, stop: StopSignal) -> State[RunSummary]:
             arxiv=arxiv,
             s2=s2,
             titles=titles,
+            list_texts=read.texts,
         )
         hook(progress.SNAPSHOT, 0, 1)
         report = publish_task(_unvisited(run), out_dir, params.lock_timeout_seconds)

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from truth_lists import TruthRun, run_truth_lists
 
 from enrich.settings import Settings
 from enrich.standin import StandIn
@@ -40,6 +41,13 @@ def settings(tmp_path: Path, standin: StandIn) -> Settings:
         retry_budget_seconds=20,
         cache_dir=tmp_path / "cache",
     )
+
+
+@pytest.fixture(scope="session")
+def truth_run(tmp_path_factory: pytest.TempPathFactory) -> TruthRun:
+    """Every hand-checked list (tests/data/lists) run through the pipeline once, against a
+    stand-in that serves each id with the title the lists' correct rows give it."""
+    return run_truth_lists(tmp_path_factory.mktemp("truth-run"))
 
 
 # --------------------------------------------------------------------------- terminal report

@@ -161,6 +161,7 @@ def run_input(
     s2: SourceResult[Any] | None = None,
     titles: SourceResult[Any] | None = None,
     started_at: dt.datetime = T0,
+    list_texts: dict[str, str] | None = None,
 ) -> RunInput:
     return RunInput(
         run_id=run_id,
@@ -171,6 +172,7 @@ def run_input(
         arxiv=arxiv if arxiv is not None else result("arxiv"),
         s2=s2 if s2 is not None else result("s2"),
         titles=titles if titles is not None else result("s2"),
+        list_texts=list_texts or {},
     )
 
 

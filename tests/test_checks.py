@@ -9,18 +9,16 @@ from typing import Any
 
 import pytest
 from paper_builders import T0, arxiv_record, entry, failed, not_found, ok
+from truth_lists import WRONG_ROW, TruthRun, first_ids, truth_titles
 
 from enrich.contract import (
     Appearance,
     FieldOrigin,
     FieldSource,
     FlagKind,
-    ListFile,
     PaperIds,
     PaperRecord,
 )
-from enrich.lists.config import ListSpec
-from enrich.lists.read import list_slug
 from enrich.models import Entry, EntryKind, TitleSource
 from enrich.papers.checks import (
     EntryEvidence,
@@ -34,9 +32,6 @@ from enrich.papers.checks import (
     title_describes,
     title_key,
 )
-from enrich.pipeline import run_enrichment
-from enrich.settings import Settings
-from enrich.standin import StandIn
 from enrich.titles import normalize_title
 
 REPO = Path(__file__).resolve().parents[1]
@@ -418,10 +413,6 @@ def test_only_later_occurrences_are_duplicates() -> None:
 
 # --------------------------------------------------------------------------- real lists
 
-LISTS = REPO / "tests" / "data" / "lists"
-#: Truth flags of a hand-found wrong row: its id belongs to another paper, or its name
-#: contradicts the paper (truth README, "Flags").
-WRONG_ROW = frozenset({"title_id_mismatch", "name_title_mismatch"})
 FALSE_ALARM_GATE = 0.01
 
 
@@ -430,68 +421,12 @@ def _catalog_papers() -> list[dict[str, Any]]:
     return papers
 
 
-def _first_ids(row: dict[str, Any]) -> list[str]:
-    """The ids a run looks up for a row: the first of each kind (enrich.papers.records)."""
-    return [f"{kind}:{row[kind][0]}" for kind in ("arxiv", "doi", "acl") if row.get(kind)]
-
-
-#: Truth flags of a row whose title is not the paper's own (a description, a short form, an
-#: alternate title): such a row does not say what the paper is called.
-NOT_ITS_TITLE = frozenset(
-    {"title_not_paper_title", "abbreviated_title", "same_paper_alternate_title", "title_typo"}
-)
-
-
-def truth_titles(truths: list[dict[str, Any]]) -> dict[str, str]:
-    """For each id, the title the lists' correct rows give it (the first row that writes the
-    paper's own title, else the first correct row)."""
-    titles: dict[str, str] = {}
-    fallback: dict[str, str] = {}
-    for truth in truths:
-        for row in truth["entries"]:
-            flags = {flag.split(":")[0] for flag in row["flags"]}
-            if row["kind"] != "paper" or not row["title"] or WRONG_ROW & flags:
-                continue
-            for paper_id in _first_ids(row):
-                chosen = fallback if NOT_ITS_TITLE & flags else titles
-                chosen.setdefault(paper_id, row["title"])
-    return {**fallback, **titles}
-
-
-@pytest.fixture(scope="module")
-def truth_run(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[list[dict[str, Any]], dict[str, ListFile]]:
-    """Every hand-checked list run through the pipeline, against a stand-in that serves each id
-    with the title the lists' correct rows give it."""
-    truths = [
-        json.loads(path.read_text(encoding="utf-8"))
-        for path in sorted((LISTS / "truth").glob("*.json"))
-    ]
-    work = tmp_path_factory.mktemp("truth-run")
-    specs = [ListSpec(source=str(LISTS / Path(t["file"]).name)) for t in truths]
-    with StandIn(titles=truth_titles(truths)) as server:
-        settings = Settings.from_env(
-            {},
-            arxiv_api_url=server.arxiv_url,
-            s2_api_url=server.s2_url,
-            arxiv_pace_seconds=0,
-            s2_pace_seconds=0,
-            request_timeout_seconds=5,
-            cache_dir=work / "cache",
-        )
-        snapshot = run_enrichment(specs, work / "out", settings).snapshot
-    stems = [Path(t["file"]).stem for t in truths]
-    return truths, {stem: snapshot.lists[list_slug(stem)] for stem in stems}
-
-
 def test_false_alarms_on_hand_checked_lists(
-    truth_run: tuple[list[dict[str, Any]], dict[str, ListFile]],
-    report_lines: Callable[[str, list[str]], None],
+    truth_run: TruthRun, report_lines: Callable[[str, list[str]], None]
 ) -> None:
     """Rows a careful reader finds correct are not flagged title_mismatch (at most 1%), and
     every hand-found wrong row is flagged."""
-    truths, list_files = truth_run
+    truths, list_files = truth_run.truths, truth_run.lists
     lines = []
     clean = alarms = wrong = caught = 0
     missed: list[str] = []
@@ -508,14 +443,14 @@ def test_false_alarms_on_hand_checked_lists(
         list_clean = list_alarms = 0
         for row in truth["entries"]:
             flags = {flag.split(":")[0] for flag in row["flags"]}
-            if row["kind"] != "paper" or not _first_ids(row) or "title_not_paper_title" in flags:
+            if row["kind"] != "paper" or not first_ids(row) or "title_not_paper_title" in flags:
                 continue  # a row that does not give its paper's title is not judged
             listed = by_line.get(row["line"])
             flagged = listed is not None and any(
                 f.flag is FlagKind.TITLE_MISMATCH for f in listed.flags
             )
             if WRONG_ROW & flags:
-                if not all(paper_id in served for paper_id in _first_ids(row)):
+                if not all(paper_id in served for paper_id in first_ids(row)):
                     unjudged.append(f"{stem}:{row['line']}")
                     continue  # the stand-in does not know what the linked id is called
                 wrong += 1
@@ -523,7 +458,7 @@ def test_false_alarms_on_hand_checked_lists(
                 if not flagged:
                     missed.append(f"{stem}:{row['line']}")
                 # the paper the row's title names, when a correct row gives it an id
-                named = by_title.get(normalize_title(row["title"]), set()) - set(_first_ids(row))
+                named = by_title.get(normalize_title(row["title"]), set()) - set(first_ids(row))
                 if len(named) == 1 and listed is not None:
                     suggested = {f.suggested_id for f in listed.flags if f.suggested_id}
                     if suggested != named:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from enrich.cli import EXIT_BAD_INPUT, app
+from enrich.cli import EXIT_BAD_INPUT, EXIT_FAILED, app, notes_path
+from enrich.standin import StandIn
 
 DATA = Path(__file__).parent / "data" / "lists"
 
@@ -138,3 +140,105 @@ def test_extract_list_never_seen(runner: CliRunner, tmp_path: Path) -> None:
     ]
     assert entries[0]["extraction_flags"] == ["arxiv_version:2401.04088v1"]
     assert entries[1]["ids"]["openreview"] == ["qrwe7XHTmYb"]
+
+
+# =========================================================================== enrich suggest
+
+
+@pytest.fixture
+def standin_env(standin: StandIn, tmp_path: Path) -> dict[str, str]:
+    """The environment of a command that asks the stand-in, at no pace, with its own cache."""
+    return {
+        "ARXIV_API_URL": standin.arxiv_url,
+        "S2_API_URL": standin.s2_url,
+        "ENRICH_ARXIV_PACE_SECONDS": "0",
+        "ENRICH_S2_PACE_SECONDS": "0",
+        "ENRICH_CACHE_DIR": str(tmp_path / "cache"),
+    }
+
+
+def test_suggest_writes_a_patch_that_git_applies_and_its_explanation(
+    runner: CliRunner, standin_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = DATA / "001_6649f24848fe5dce.txt"
+    out = tmp_path / "fixes.patch"
+    result = runner.invoke(app, ["suggest", str(source), "--out", str(out)], env=standin_env)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.strip() == (
+        f"enrich: 6 suggested fixes for 001-6649f24848fe5dce in {out} "
+        f"(explained in {tmp_path / 'fixes.fixes.md'})."
+    )
+    patch = out.read_text(encoding="utf-8")
+    assert patch.startswith("--- a/001_6649f24848fe5dce.txt\n")
+    notes = (tmp_path / "fixes.fixes.md").read_text(encoding="utf-8")
+    assert "### Line 91: link to the paper the row names" in notes
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / source.name).write_bytes(source.read_bytes())
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    applied = subprocess.run(["git", "apply", "--check", str(out)], cwd=repo, capture_output=True)
+    assert applied.returncode == 0, applied.stderr
+    assert source.read_bytes() == (repo / source.name).read_bytes()  # the list is never written
+
+    # without --out: the same patch on stdout
+    printed = runner.invoke(app, ["suggest", str(source)], env=standin_env)
+    assert printed.exit_code == 0 and printed.stdout == patch
+
+
+def test_suggest_for_a_list_with_nothing_to_fix_prints_an_empty_patch(
+    runner: CliRunner, standin_env: dict[str, str]
+) -> None:
+    result = runner.invoke(
+        app, ["suggest", str(DATA / "000_9cd65308fa97601f.txt")], env=standin_env
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert "0 suggested fixes for 000-9cd65308fa97601f on stdout" in result.stderr
+
+
+def test_suggest_says_when_lookups_failed_and_still_repairs_links(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    closed = "http://127.0.0.1:9"
+    env = {
+        "ARXIV_API_URL": f"{closed}/api/query",
+        "S2_API_URL": closed,
+        "ENRICH_MAX_ATTEMPTS": "1",
+        "ENRICH_BREAKER_THRESHOLD": "1",
+        "ENRICH_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    result = runner.invoke(app, ["suggest", str(DATA / "001_6649f24848fe5dce.txt")], env=env)
+    assert result.exit_code == EXIT_FAILED
+    assert "+| MLLMs | [MoE-FFD" in result.stdout  # no lookup is needed to repair a link
+    assert "lookups incomplete (every lookup failed" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_suggest_bad_input_is_one_line_and_exit_2(runner: CliRunner, tmp_path: Path) -> None:
+    missing = str(tmp_path / "missing.md")
+    result = runner.invoke(app, ["suggest", missing])
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert result.stdout == ""
+    assert result.stderr.strip() == f"enrich: {missing}: no such file"
+    unwritable = runner.invoke(
+        app,
+        [
+            "suggest",
+            str(DATA / "000_9cd65308fa97601f.txt"),
+            "--out",
+            str(tmp_path / "no" / "x.patch"),
+        ],
+        env={
+            "ARXIV_API_URL": "http://127.0.0.1:9/api/query",
+            "S2_API_URL": "http://127.0.0.1:9",
+            "ENRICH_MAX_ATTEMPTS": "1",
+            "ENRICH_CACHE_DIR": str(tmp_path / "cache"),
+        },
+    )
+    assert unwritable.exit_code == EXIT_BAD_INPUT
+    assert "cannot write" in unwritable.stderr
+
+
+def test_notes_are_written_beside_the_patch() -> None:
+    assert notes_path(Path("out/a.patch")) == Path("out/a.fixes.md")
+    assert notes_path(Path("out/a.diff")) == Path("out/a.diff.fixes.md")

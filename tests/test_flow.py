@@ -111,6 +111,10 @@ def test_ok_run_completes_writes_the_snapshot_and_publishes_both_artifacts(
     report_index = snapshot_dir / "report" / "index.html"
     assert summary.report_path == str(report_index) and report_index.is_file()
     assert f"Report: [index.html]({report_index.resolve().as_uri()})" in markdown
+    # the flow kept the text it read: each list's fixes and where its patch is
+    patch = snapshot_dir / "lists" / "arpita8-mixture-of-experts-papers.patch"
+    assert patch.read_text(encoding="utf-8").startswith("--- a/")
+    assert f"| 6 | `{patch}` (explained in" in markdown
     table = artifacts[ATTENTION_ARTIFACT_KEY]
     assert table.type == "table"
     rows = json.loads(str(table.data))

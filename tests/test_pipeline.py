@@ -231,6 +231,20 @@ def test_second_run_links_the_previous_and_summary_reflects_the_snapshot(
     assert text.splitlines()[1:3] == [f"Snapshot: {second.path}", f"Report: {report_index}"]
     # Stand-in data says so wherever a person reads the run.
     assert summary.demo and pipeline.DEMO_NOTE in text and pipeline.DEMO_NOTE in markdown
+    # How many fixes each list has, and where its patch is.
+    arpita = second.path / "lists" / "arpita8-mixture-of-experts-papers.patch"
+    assert [(item.name, item.fixes) for item in summary.lists] == [
+        ("superbrucejia-awesome-mixture-of-experts", 0),
+        ("arpita8-mixture-of-experts-papers", 6),
+    ]
+    assert "| suggested fixes | patch |" in markdown
+    assert (
+        f"| 6 | `{arpita}` (explained in `arpita8-mixture-of-experts-papers.fixes.md`) |"
+        in markdown
+    )
+    assert "| 0 | empty: nothing to fix |" in markdown
+    assert f"  arpita8-mixture-of-experts-papers: 6 suggested fixes in {arpita}" in text
+    assert arpita.read_text(encoding="utf-8").count("\n+| ") == 6
 
 
 #: A list with every kind of title look-up: a row whose title names another paper than its link
@@ -338,6 +352,11 @@ def test_unreachable_services_give_a_failed_snapshot_that_is_still_written(
     summary = pipeline.summarize(report)
     assert summary.status is RunStatus.FAILED
     assert "bundled copy used" in pipeline.render_summary_text(summary)
+    # The patch is made against the bundled text that was read, named as the upstream file.
+    patch = report.snapshot.patches["arpita8-mixture-of-experts-papers"]
+    assert patch.patch.startswith("--- a/README.md\n+++ b/README.md\n")
+    assert "+| MLLMs | [MoE-FFD" in patch.patch  # a malformed link is repaired without lookups
+    assert "read from the bundled copy" in patch.notes
 
 
 def test_switched_off_sources_are_not_called_and_reported_disabled(

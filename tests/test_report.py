@@ -384,6 +384,15 @@ def test_fix_files_of_a_list_are_linked_and_shown_as_text(demo: Path) -> None:
     assert not [n for n in beta.walk() if n.attrs.get("id") in ("fixes", "audit")]
 
 
+def test_an_empty_patch_is_not_offered_and_its_note_is_shown(demo: Path) -> None:
+    (demo / "lists" / "alpha.patch").write_text("", encoding="utf-8")
+    (demo / "lists" / "alpha.fixes.md").write_text("No change suggested.\n", encoding="utf-8")
+    rebuild_report(demo)
+    fixes = parse(demo / "report" / "lists" / "alpha.html").by_id("fixes")
+    assert [a.attrs["href"] for a in fixes.find_all("a")] == ["../../lists/alpha.fixes.md"]
+    assert fixes.find("pre").text() == "No change suggested.\n"
+
+
 def test_the_list_audit_is_shown_with_hostile_text_escaped(demo: Path) -> None:
     snapshot = load_snapshot(demo)
     alpha = snapshot.lists["alpha"]

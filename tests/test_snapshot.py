@@ -4,6 +4,7 @@ end to end through the local stand-in."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import signal
@@ -37,6 +38,7 @@ from enrich.contract import (
 )
 from enrich.errors import InputError, OutputError
 from enrich.lists.config import ListSpec
+from enrich.models import ListInfo
 from enrich.publish import snapshot as snapshot_module
 from enrich.publish.history import read_history
 from enrich.publish.recovery import recover_output, require_writable_output
@@ -81,8 +83,13 @@ def small_snapshot(run_id: str, previous: Snapshot | None = None, citations: int
             "s2",
             ok("arxiv:2401.04088", s2_record("s2mix", MIXTRAL, venue="ICML", citations=citations)),
         ),
+        # alpha's text is kept (its fix files are written), beta's is not (no patch)
+        list_texts={"alpha": ALPHA_TEXT},
     )
     return build_snapshot(run, previous)
+
+
+ALPHA_TEXT = f"# Alpha\n\n- [{MIXTRAL}](https://arxiv.org/abs/2401.04088) arXiv\n"
 
 
 # --------------------------------------------------------------------------- run status
@@ -159,7 +166,9 @@ def test_write_then_load_gives_the_same_snapshot(tmp_path: Path) -> None:
     path = write_snapshot(snapshot, tmp_path)
     assert path == tmp_path / "snapshots" / "run-1"
     assert sorted(p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()) == [
+        "lists/alpha.fixes.md",
         "lists/alpha.json",
+        "lists/alpha.patch",
         "lists/beta.json",
         "manifest.json",
         "papers.csv",
@@ -188,11 +197,54 @@ def test_write_then_load_gives_the_same_snapshot(tmp_path: Path) -> None:
     ]
 
 
+def test_fix_files_are_made_from_the_text_read_and_read_back_byte_for_byte(
+    tmp_path: Path,
+) -> None:
+    """A list whose text was kept gets its patch (empty: nothing to fix) and note; a list
+    without its text, or with a text that is not the version read, gets none."""
+    snapshot = small_snapshot("run-1")
+    assert sorted(snapshot.patches) == ["alpha"]
+    alpha = snapshot.patches["alpha"]
+    assert alpha.patch == "" and "No change suggested" in alpha.notes
+    assert [(m.name, m.fixes) for m in snapshot.manifest.lists] == [("alpha", 0), ("beta", None)]
+
+    # A CRLF list with a malformed link: its patch keeps the CRs, written and read as bytes.
+    text = "# Alpha\r\n\r\n- [Mixtral of Experts](https:/x/arxiv.org/abs/2401.04088)\r\n"
+    rows = entry("alpha", 1, MIXTRAL, arxiv=["2401.04088"], flags=["malformed_link"])
+    link = rows.links[0].model_copy(
+        update={
+            "url": "https:/x/arxiv.org/abs/2401.04088",
+            "line": 3,
+            "target": "https:/x/arxiv.org/abs/2401.04088",
+        }
+    )
+    rows = rows.model_copy(update={"line": 3, "links": [link]})
+    version = hashlib.sha256(text.encode()).hexdigest()
+    listed = extracted("alpha", rows).model_copy(
+        update={"info": ListInfo(source="lists/alpha.md", name="alpha", version=version)}
+    )
+    fetched = result("arxiv", ok("arxiv:2401.04088", arxiv_record("2401.04088", MIXTRAL)))
+    run = run_input("run-1", [listed], arxiv=fetched, list_texts={"alpha": text})
+    crlf = build_snapshot(run, None)
+    patch = crlf.patches["alpha"].patch
+    assert patch.startswith("--- a/alpha.md\n+++ b/alpha.md\n")
+    assert "+- [Mixtral of Experts](https://arxiv.org/abs/2401.04088)\r\n" in patch
+    assert crlf.manifest.lists[0].fixes == 1
+    path = write_snapshot(crlf, tmp_path)
+    assert (path / "lists" / "alpha.patch").read_bytes() == patch.encode()
+    assert load_snapshot(path) == crlf
+
+    # Not the text that was read: no patch rather than one that does not apply.
+    other = run.model_copy(update={"list_texts": {"alpha": text + "more\r\n"}})
+    assert build_snapshot(other, None).patches == {}
+    assert build_snapshot(other, None).manifest.lists[0].fixes is None
+
+
 def test_output_is_byte_for_byte_deterministic(tmp_path: Path) -> None:
     first = write_snapshot(small_snapshot("run-1"), tmp_path / "one")
     second = write_snapshot(small_snapshot("run-1"), tmp_path / "two")
     files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
-    assert len(files) == 9  # the data files and the report's three pages
+    assert len(files) == 11  # the data files, alpha's fix files and the report's three pages
     for relative in files:
         assert (first / relative).read_bytes() == (second / relative).read_bytes(), relative
     manifest = (first / "manifest.json").read_text(encoding="utf-8")
@@ -430,6 +482,8 @@ print("FINISHED", flush=True)
 #: Every step of a write, in order (the hook's names).
 WRITE_STEPS = [
     "lists/alpha.json",
+    "lists/alpha.patch",
+    "lists/alpha.fixes.md",
     "lists/beta.json",
     "papers.json",
     "papers.csv",

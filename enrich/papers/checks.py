@@ -51,6 +51,8 @@ _LATEX = re.compile(r"[$^{}\\]")
 _PREPRINT = re.compile(r"arxiv|corr\b|preprint|biorxiv|medrxiv|ssrn|openreview", re.IGNORECASE)
 #: Two titles this similar (difflib ratio of normalized text) differ only by typos.
 _TYPO_RATIO = 0.9
+#: A row's title this similar to a paper's is that paper's title, for a fix of the row.
+_SAME_RATIO = 0.95
 
 
 class EntryEvidence(Model):
@@ -93,6 +95,16 @@ def fix_mojibake(text: str) -> str:
 
 def _normalized(text: str) -> str:
     return normalize_title(_LATEX.sub("", fix_mojibake(text)))
+
+
+def same_title(row_title: str, paper_title: str) -> bool:
+    """True when a row's title is the paper's title, up to case, punctuation, LaTeX markup,
+    mojibake and a typo or two (the strict comparison a fix of the row relies on; compare
+    :func:`title_describes`, which also accepts shortened and reworded titles)."""
+    row, paper = _normalized(row_title), _normalized(paper_title)
+    if not row or not paper:
+        return False
+    return row == paper or difflib.SequenceMatcher(None, row, paper).ratio() >= _SAME_RATIO
 
 
 def _stem(word: str) -> str:

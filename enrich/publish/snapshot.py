@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import logging
 import os
 import re
 import shutil
@@ -42,7 +44,7 @@ import orjson
 import pandas as pd
 import pyarrow
 import pyarrow.parquet
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from enrich.contract import (
     PAPER_TABLE_COLUMNS,
@@ -54,6 +56,7 @@ from enrich.contract import (
     ListEntry,
     ListFailure,
     ListFile,
+    ListPatch,
     LookupState,
     Manifest,
     ManifestList,
@@ -72,13 +75,20 @@ from enrich.models import (
     ArxivRecord,
     EntryKind,
     ExtractedList,
+    ListInfo,
     Model,
     OutcomeStatus,
     S2Record,
     SourceResult,
 )
 from enrich.papers.checks import EntryEvidence, check_entries
-from enrich.papers.records import reconcile, settle_publication, title_suggestions
+from enrich.papers.fixes import suggest_fixes
+from enrich.papers.records import (
+    preferred_id,
+    reconcile,
+    settle_publication,
+    title_suggestions,
+)
 from enrich.publish.history import carry_forward, list_changes, remembered_entries, updated_history
 from enrich.publish.lineage import names, renamed_ids
 from enrich.publish.migrate import (
@@ -87,6 +97,7 @@ from enrich.publish.migrate import (
     migrate_papers,
     schema_version,
 )
+from enrich.publish.patch import list_patch
 
 __all__ = [
     "ListFailure",
@@ -99,6 +110,8 @@ __all__ = [
     "write_snapshot",
 ]
 
+
+logger = logging.getLogger(__name__)
 
 #: Run ids and list slugs become file names: keep them to a safe alphabet.
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -125,6 +138,11 @@ class RunInput(Model):
     arxiv: SourceResult[ArxivRecord]
     s2: SourceResult[S2Record]
     titles: SourceResult[S2Record]
+    list_texts: dict[str, str] = Field(
+        default_factory=dict,
+        description="List slug -> the text that was read, exactly: what the patch of its "
+        "suggested fixes applies to. A list without its text gets no patch.",
+    )
 
 
 # --------------------------------------------------------------------------- build
@@ -148,12 +166,28 @@ def build_snapshot(run: RunInput, previous: Snapshot | None) -> Snapshot:
     suggestions = {
         key: paper_of.get(found, found) for key, found in title_suggestions(run.titles).items()
     }
+    matched = {
+        paper_of.get(preferred_id(o.record), preferred_id(o.record)): o.record
+        for o in run.titles.outcomes.values()
+        if o.record is not None
+    }
 
+    sources = {"arxiv": run.arxiv.health, "s2": run.s2.health, "s2_titles": run.titles.health}
+    demo = any(health.standin for health in sources.values()) or (
+        previous is not None and previous.manifest.demo
+    )
     list_files: dict[str, ListFile] = {}
+    patches: dict[str, ListPatch] = {}
+    fix_counts: dict[str, int] = {}
     for extracted in run.lists:
         slug = extracted.info.name
         evidence = [e for e in reconciled.entries if e.list_name == slug]
         flags = check_entries(evidence, by_id, suggestions)
+        text = _text_read(extracted.info, run.list_texts.get(slug))
+        if text is not None:
+            fixes = suggest_fixes(text, evidence, flags, by_id, matched)
+            patches[slug] = list_patch(extracted.info, text, fixes, demo=demo)
+            fix_counts[slug] = len(fixes.fixes)
         entries = [
             _list_entry(item, item_flags) for item, item_flags in zip(evidence, flags, strict=True)
         ]
@@ -166,22 +200,42 @@ def build_snapshot(run: RunInput, previous: Snapshot | None) -> Snapshot:
             audit=extracted.audit,
         )
     status, reasons = run_status(run, papers)
-    sources = {"arxiv": run.arxiv.health, "s2": run.s2.health, "s2_titles": run.titles.health}
     manifest = Manifest(
         run_id=run.run_id,
-        demo=any(health.standin for health in sources.values())
-        or (previous is not None and previous.manifest.demo),
+        demo=demo,
         started_at=run.started_at,
         finished_at=run.finished_at,
         status=status,
         status_reasons=reasons,
         previous_run_id=previous.manifest.run_id if previous is not None else None,
-        lists=[_manifest_list(list_files[slug]) for slug in slugs],
+        lists=[_manifest_list(list_files[slug], fix_counts.get(slug)) for slug in slugs],
         list_failures=run.list_failures,
         sources=sources,
         counts=_counts(run, list_files, papers),
     )
-    return Snapshot(manifest=manifest, papers=papers, lists=dict(sorted(list_files.items())))
+    return Snapshot(
+        manifest=manifest,
+        papers=papers,
+        lists=dict(sorted(list_files.items())),
+        patches=dict(sorted(patches.items())),
+    )
+
+
+def _text_read(info: ListInfo, text: str | None) -> str | None:
+    """``text`` when it is the text read for the list ``info`` describes (its sha256 is the
+    list's version, when the version is one), else None: a patch must apply to that text."""
+    if text is None:
+        return None
+    version = info.version or ""
+    is_hash = re.fullmatch(r"[0-9a-f]{64}", version) is not None
+    if is_hash and hashlib.sha256(text.encode("utf-8")).hexdigest() != version:
+        logger.warning(
+            "the text kept for list %s is not the version read (%s): no patch made",
+            info.name,
+            version,
+        )
+        return None
+    return text
 
 
 def run_status(run: RunInput, papers: Sequence[PaperRecord]) -> tuple[RunStatus, list[str]]:
@@ -255,7 +309,7 @@ def _flag_counts(entries: Sequence[ListEntry]) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def _manifest_list(list_file: ListFile) -> ManifestList:
+def _manifest_list(list_file: ListFile, fixes: int | None) -> ManifestList:
     info = list_file.info
     return ManifestList(
         name=info.name,
@@ -269,6 +323,7 @@ def _manifest_list(list_file: ListFile) -> ManifestList:
         flag_counts=list_file.flag_counts,
         added=len(list_file.changes.added),
         removed=len(list_file.changes.removed),
+        fixes=fixes,
     )
 
 
@@ -457,6 +512,13 @@ def _write_files(snapshot: Snapshot, directory: Path, hook: WriteHook, history_c
     for slug, list_file in snapshot.lists.items():
         _write_file(directory / "lists" / f"{slug}.json", dump_json(to_jsonable(list_file)))
         hook(f"lists/{slug}.json")
+        patch = snapshot.patches.get(slug)
+        if patch is not None:
+            # Before the report, which links them (enrich.publish.report.view._fix_files).
+            _write_file(directory / "lists" / f"{slug}.patch", patch.patch)
+            hook(f"lists/{slug}.patch")
+            _write_file(directory / "lists" / f"{slug}.fixes.md", patch.notes)
+            hook(f"lists/{slug}.fixes.md")
     _write_file(directory / "papers.json", papers_json(snapshot.papers))
     hook("papers.json")
     table = papers_table(snapshot)
@@ -572,6 +634,7 @@ def load_snapshot(path: Path) -> Snapshot:
             old_papers = migrate_papers(orjson.loads(current.read_bytes()), version)
             papers = [settle_publication(p) for p in papers_from_data(old_papers)]
         lists = {}
+        patches = {}
         for list_path in sorted((path / "lists").glob("*.json")):
             current = list_path
             if version == SCHEMA_VERSION:
@@ -579,6 +642,15 @@ def load_snapshot(path: Path) -> Snapshot:
             else:
                 document = migrate_list_file(orjson.loads(list_path.read_bytes()))
                 lists[list_path.stem] = ListFile.model_validate(document)
+            patch_file = list_path.with_suffix(".patch")
+            if patch_file.exists():
+                current = patch_file
+                notes = list_path.with_suffix(".fixes.md")
+                # Bytes as written: a patch of a list with CRLF lines keeps its CRs.
+                patches[list_path.stem] = ListPatch(
+                    patch=patch_file.read_bytes().decode("utf-8"),
+                    notes=notes.read_bytes().decode("utf-8") if notes.exists() else "",
+                )
     except FileNotFoundError:
         raise InputError(f"{path} is not a snapshot directory: {current} is missing") from None
     except orjson.JSONDecodeError as exc:
@@ -591,7 +663,7 @@ def load_snapshot(path: Path) -> Snapshot:
         ) from None
     except OSError as exc:
         raise InputError(f"cannot read the snapshot {path}: {exc}") from exc
-    return Snapshot(manifest=manifest, papers=papers, lists=lists)
+    return Snapshot(manifest=manifest, papers=papers, lists=lists, patches=patches)
 
 
 def load_latest(out_dir: Path) -> Snapshot | None:

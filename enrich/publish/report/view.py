@@ -436,7 +436,8 @@ def _fix_files(slug: str, snapshot_dir: Path | None) -> FixFiles | None:
     if not patch.is_file() and not notes.is_file():
         return None
     return FixFiles(
-        patch=patch.name if patch.is_file() else None,
+        # An empty patch (nothing to fix) is not offered as one; its note says so.
+        patch=patch.name if patch.is_file() and patch.stat().st_size else None,
         notes=notes.name if notes.is_file() else None,
         notes_text=notes.read_text(encoding="utf-8") if notes.is_file() else None,
     )
