@@ -15,6 +15,8 @@ from enrich.lists.classify import (
     reads_as_sentence,
     reads_like_a_paper_title,
     tidy,
+    trim_ends,
+    trim_markup_text,
 )
 
 
@@ -103,6 +105,22 @@ def test_author_lists_need_more_than_two_capitalized_phrases() -> None:
 )
 def test_tidy_strips_decoration_at_the_ends_only(raw: str, tidied: str) -> None:
     assert tidy(raw) == tidied
+
+
+@pytest.mark.parametrize(
+    ("raw", "tidied", "trimmed", "markup"),
+    [
+        ("Title.", "Title", "Title", "Title."),
+        ('"Part One"', "Part One", '"Part One"', '"Part One"'),
+        ("“Stray", "Stray", "Stray", "“Stray"),
+        ("📄 [Title?.] :fire:", "Title?", "Title?", "Title?."),
+        ("  Title:  ", "Title", "Title", "Title"),
+    ],
+)
+def test_the_ends_a_title_keeps(raw: str, tidied: str, trimmed: str, markup: str) -> None:
+    """tidy for classifying; trim_ends for a part of a title rejoined with the next (its quotes
+    stay); trim_markup_text for what a title's markup holds (its period and quotes stay)."""
+    assert (tidy(raw), trim_ends(raw), trim_markup_text(raw)) == (tidied, trimmed, markup)
 
 
 def test_tidy_is_linear_on_long_bracket_runs() -> None:

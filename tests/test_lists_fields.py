@@ -69,7 +69,7 @@ def fields_of(text: str) -> Fields:
         # a title cut by an em dash is one title
         (
             "- MetaClaw: Just Talk — An Agent That Learns [paper](https://arxiv.org/abs/2603.17187)",
-            "MetaClaw: Just Talk - An Agent That Learns",
+            "MetaClaw: Just Talk — An Agent That Learns",
             TitleSource.TEXT,
         ),
         # a nickname and a sentence about the paper: only a name
@@ -88,6 +88,66 @@ def fields_of(text: str) -> Fields:
 def test_titles_across_layouts(row: str, title: str, source: TitleSource) -> None:
     fields = fields_of(row + "\n")
     assert (fields.title, fields.source) == (title, source)
+
+
+@pytest.mark.parametrize(
+    ("row", "title"),
+    [
+        # punctuation the title's markup holds stays; the sentence's after it goes
+        (
+            "1. **GPT understands, too.** Preprint. [[pdf]](https://arxiv.org/abs/2103.10385)",
+            "GPT understands, too.",
+        ),
+        (
+            "- **Title of the Work?.** [[pdf]](https://arxiv.org/abs/2202.12837)",
+            "Title of the Work?.",
+        ),
+        (
+            '**[1]** A. Author, et al. "**Learning Things.**" In: NIPS. 2015. [[pdf]](https://x.org/a.pdf)',
+            "Learning Things.",
+        ),
+        (
+            '**[3]** A. Author, et al. "**“Stray Quote Kept**." ANIPS(2014) [[pdf]](https://x.org/a.pdf)',
+            "“Stray Quote Kept",
+        ),
+        (
+            '**[2]** A. Author, et al. "**Learning Things**." arXiv (2015). [[pdf]](https://x.org/a.pdf)',
+            "Learning Things",
+        ),
+        (
+            "- [Let's build GPT: from scratch, in code, spelled out.](https://youtu.be/x)",
+            "Let's build GPT: from scratch, in code, spelled out.",
+        ),
+        (
+            "- **Some Title Here:** a sentence about it [pdf](https://arxiv.org/abs/2101.00001)",
+            "Some Title Here",
+        ),
+        # plain quotes are a citation's: the period inside them is the sentence's
+        (
+            '**[20]** Chen, Tianqi, et al. "Net2net: Accelerating learning." arXiv (2015). [[pdf]](https://arxiv.org/abs/1511.05641)',
+            "Net2net: Accelerating learning",
+        ),
+        # plain text: no markup to hold a period; separators inside a title as written
+        (
+            "- Some Plain Title Here. [[pdf]](https://arxiv.org/abs/2101.00001)",
+            "Some Plain Title Here",
+        ),
+        (
+            '| "Elementary, My Dear Watson" — Detecting Skills (MalSkills) '
+            "| [Paper](https://arxiv.org/abs/1) |",
+            '"Elementary, My Dear Watson" — Detecting Skills (MalSkills)',
+        ),
+        # emoji around a title are decoration, also inside its markup
+        (
+            "### [♟️FactCheckmate: Detecting Hallucinations in LMs](https://arxiv.org/abs/2410.02899)",
+            "FactCheckmate: Detecting Hallucinations in LMs",
+        ),
+    ],
+)
+def test_titles_keep_what_their_markup_holds(row: str, title: str) -> None:
+    if row.startswith("|"):
+        row = "| Title | Link |\n|---|---|\n" + row
+    assert fields_of(row + "\n").title == title
 
 
 def test_what_a_row_packs_goes_into_its_fields() -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from enum import StrEnum
+from enum import Enum, StrEnum
 from functools import lru_cache
 
 __all__ = [
@@ -24,6 +24,8 @@ __all__ = [
     "reads_as_sentence",
     "reads_like_a_paper_title",
     "tidy",
+    "trim_ends",
+    "trim_markup_text",
 ]
 
 
@@ -174,6 +176,15 @@ _TITLE_WORDS = frozenset(
     """.split()  # noqa: SIM905
 )
 _TIDY_EDGES = " \t.,;:|*_~-–—•·>#"
+_MARKUP_EDGES = _TIDY_EDGES.replace(".", "")
+
+
+class _Keep(Enum):
+    """What :func:`_tidy` keeps at the ends of a text besides its words."""
+
+    NOTHING = "nothing"  # tidy: a piece to classify
+    QUOTES = "quotes"  # quotes around all of it: one part of a title rejoined with the next
+    MARKUP = "markup"  # what a title's markup holds: its period and quotes
 
 
 @lru_cache(maxsize=1 << 14)
@@ -181,22 +192,43 @@ def tidy(text: str) -> str:
     """``text`` without emoji, ``:shortcodes:`` and separators at its ends.
 
     Closing ``?``, ``!``, ``)`` and quotes that belong to a title stay; unmatched brackets at the
-    ends go. Linear in the length of ``text`` (a few passes, each stripping in bulk).
+    ends go, and so do brackets and quotes around all of it. Linear in the length of ``text`` (a
+    few passes, each stripping in bulk).
     """
+    return _tidy(text, _Keep.NOTHING)
+
+
+def trim_ends(text: str) -> str:
+    """:func:`tidy`, except that quotes around all of ``text`` stay: a part of a title
+    (``"Elementary, My Dear Watson"`` before `` — Detecting ...``)."""
+    return _tidy(text, _Keep.QUOTES)
+
+
+def trim_markup_text(text: str) -> str:
+    """The title a link's text or a bold or italic run holds, as written: like :func:`tidy`
+    (emoji, ``:shortcodes:``, separators and unmatched or enclosing brackets at the ends go),
+    but a period and quotes that the markup holds stay (``**Title.**``, ``**“Title**``)."""
+    return _tidy(text, _Keep.MARKUP)
+
+
+def _tidy(text: str, keep: _Keep) -> str:
     text = _SHORTCODE_RE.sub(" ", text) if ":" in text else text
     text = " ".join(text.split())
     if text and text[0].isalnum() and text[-1].isalnum():
         return text  # nothing to strip at either end
+    edges = _MARKUP_EDGES if keep is _Keep.MARKUP else _TIDY_EDGES
     for _ in range(4):
         previous = text
-        text = _strip_symbols(text.strip(_TIDY_EDGES))
+        text = _strip_symbols(text.strip(edges))
         for opening, closing in ("()", "[]", "{}"):
             text = _strip_brackets(text, opening, closing)
-        for quote in ('"', "“", "”", "'"):
-            if text.count(quote) == 1 and (text.startswith(quote) or text.endswith(quote)):
-                text = text.strip(quote)
-        if text.startswith(("“", '"')) and text.endswith(("”", '"')) and len(text) > 2:
-            text = text[1:-1]
+        if keep is not _Keep.MARKUP:
+            for quote in ('"', "“", "”", "'"):
+                if text.count(quote) == 1 and (text.startswith(quote) or text.endswith(quote)):
+                    text = text.strip(quote)
+            enclosed = text.startswith(("“", '"')) and text.endswith(("”", '"')) and len(text) > 2
+            if keep is _Keep.NOTHING and enclosed:
+                text = text[1:-1]
         if text == previous:
             break
     return text

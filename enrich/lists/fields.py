@@ -23,7 +23,14 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 
-from enrich.lists.classify import PieceKind, classify, reads_as_sentence, tidy
+from enrich.lists.classify import (
+    PieceKind,
+    classify,
+    reads_as_sentence,
+    tidy,
+    trim_ends,
+    trim_markup_text,
+)
 from enrich.lists.inline import Line, Span, Unit, UnitRole, cells_text, clean_text
 from enrich.models import TitleSource
 
@@ -65,6 +72,8 @@ class Piece:
     sep: str = ""  # the separator written before the piece on its line ("-", "by", "in", ...)
     attached: bool = False
     bracketed: bool = False
+    written: str = ""  # the text as its markup holds it (whitespace collapsed), for the title
+    joint: str = ""  # the separator exactly as written before a plain piece (" — ", ". In ")
 
 
 @dataclass(slots=True)
@@ -278,9 +287,10 @@ def _plain_pieces(
             text = text[number.end() :]
     current: list[str] = []
     position = 0
+    joint = ""  # the pending separator as written
 
     def flush() -> None:
-        nonlocal sep
+        nonlocal sep, joint
         chunk = "".join(current)
         current.clear()
         if not tidy(chunk):
@@ -290,12 +300,12 @@ def _plain_pieces(
             head, found_mark, tail = chunk.rstrip(" .,").rpartition(mark)
             tagged = found_mark and tidy(head) and tidy(tail)
             if tagged and classify(tidy(tail)) in (PieceKind.TAG, PieceKind.NOTE):
-                _add(found, head, Style.PLAIN, first, last, cell, attached, sep, False)
+                _add(found, head, Style.PLAIN, first, last, cell, attached, sep, False, joint=joint)
                 _add(found, tail, Style.PLAIN, first, last, cell, attached, mark[0], False)
-                sep = ""
+                sep = joint = ""
                 return
-        _add(found, chunk, Style.PLAIN, first, last, cell, attached, sep, False)
-        sep = ""
+        _add(found, chunk, Style.PLAIN, first, last, cell, attached, sep, False, joint=joint)
+        sep = joint = ""
 
     for match in _SPLIT_RE.finditer(text):
         current.append(text[position : match.start()])
@@ -304,7 +314,7 @@ def _plain_pieces(
             flush()  # a bare URL is a link of the entry, not text
         elif match.lastgroup == "sep":
             flush()
-            sep = _sep_name(match.group(0))
+            sep, joint = _sep_name(match.group(0)), match.group(0)
         elif match.lastgroup == "quote":
             if cell >= 0:  # a table cell is one field: quotes in it are part of its text
                 current.append(match.group(0))
@@ -313,7 +323,7 @@ def _plain_pieces(
             # a quoted title before the row's links; after them, a quoted remark
             style = Style.PLAIN if after_link else Style.QUOTED
             _add(found, match.group(0), style, first, last, cell, attached, sep, False)
-            sep = ""
+            sep = joint = ""
         else:
             group = match.group(0)
             # [ECCV] is a tag; (PASB) after a title is its short name
@@ -327,7 +337,7 @@ def _plain_pieces(
                 _add(found, group, Style.PLAIN, first, last, cell, attached, sep, square)
                 if gloss and found and found[-1].kind in _TITLE_KINDS:
                     found[-1].kind = PieceKind.NOTE
-                sep = ""
+                sep = joint = ""
     current.append(text[position:])
     flush()
     return sep
@@ -345,12 +355,16 @@ def _add(
     bracketed: bool,
     *,
     link: int | None = None,
+    joint: str = "",
 ) -> None:
-    text = tidy(clean_text(raw))
+    written = clean_text(raw)
+    text = tidy(written)
     if not text and link is None:
         return
     kind = classify(text, bracketed=bracketed) if text else PieceKind.NUMBER
-    found.append(Piece(text, style, kind, first, last, cell, link, sep, attached, bracketed))
+    found.append(
+        Piece(text, style, kind, first, last, cell, link, sep, attached, bracketed, written, joint)
+    )
 
 
 def _rejoin_titles(found: list[Piece], start: int) -> None:
@@ -386,6 +400,11 @@ def _rejoin_titles(found: list[Piece], start: int) -> None:
             previous.text = text
             previous.kind = classify(text)
             previous.last_line = piece.last_line
+            # the title keeps the separator as written ("Just Talk — An Agent", ". In ")
+            joined = (
+                trim_ends(previous.written) + (piece.joint or separator) + trim_ends(piece.written)
+            )
+            previous.written = " ".join(joined.split())
             del found[index]
             continue
         index += 1
@@ -540,6 +559,26 @@ def _name_before(candidates: list[Piece], title: Piece) -> str | None:
     return None
 
 
+def title_as_written(piece: Piece) -> str:
+    """The title text of ``piece`` as the list writes it.
+
+    Styled text (a link's text, bold, italic, code) keeps the punctuation its markup holds:
+    ``**Title.**`` and ``"**Title.**"`` give ``Title.``, ``**“Title**`` keeps its stray quote
+    (:func:`trim_markup_text`). Plain text has no markup to tell the title's own punctuation
+    from the sentence's, so it loses punctuation at its ends (:func:`tidy`); the separators
+    inside it stay as written (``Just Talk — An Agent``). Plain quotes are a citation's: the
+    period before the closing quote is the sentence's (``Author. "Title." arXiv 2015`` gives
+    ``Title``).
+    """
+    written = piece.written
+    quoted = (
+        len(written) > 1 and written.startswith(_QUOTES_OPEN) and written.endswith(_QUOTES_CLOSE)
+    )
+    if piece.style is Style.PLAIN or quoted:
+        return tidy(written)
+    return trim_markup_text(written)
+
+
 def read_fields(unit: Unit) -> Fields:
     """The fields of ``unit``: from its title column for table rows, else from all its text."""
     every = pieces(unit, attached=False)
@@ -547,7 +586,7 @@ def read_fields(unit: Unit) -> Fields:
     candidates = _row_candidates(unit, every, fields) if unit.role is UnitRole.ROW else every
     title, name_only = _choose_title(candidates)
     if title is not None:
-        fields.title = title.text
+        fields.title = title_as_written(title)
         fields.title_line = title.line
         fields.title_spans_lines = title.last_line != title.line
         fields.title_link = title.link
