@@ -12,15 +12,14 @@ task options; this module adds none.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pydantic import Field
 
+from enrich.collector import gc_paused, relaxed_gc
 from enrich.contract import (
     Counts,
     FlagKind,
@@ -96,7 +95,6 @@ __all__ = [
     "read_lists",
     "read_upstream",
     "recall_titles",
-    "relaxed_gc",
     "render_summary_markdown",
     "render_summary_text",
     "resolution_store",
@@ -374,52 +372,13 @@ def publish_snapshot(run: RunInput, out_dir: Path, *, lock_timeout: float = 0.0)
                 f"cannot compare with the previous snapshot: {error}; move "
                 f"{out_dir / 'latest'} aside to start a new history"
             ) from None
-        with _gc_paused():
+        with gc_paused():
             snapshot = build_snapshot(run, previous)
             # Freed before the files are written: at 20,000 papers the previous snapshot holds
             # about 600 MiB that the write, the run's largest moment, does not need.
             del previous
             path = write_snapshot(snapshot, out_dir, lock_timeout=lock_timeout)
     return RunReport(snapshot=snapshot, path=path, is_latest=replaces_latest(snapshot.manifest))
-
-
-#: Allocations between two young-generation collections during a run (Python's default: 700).
-RUN_GC_THRESHOLD = 50_000
-
-
-@contextlib.contextmanager
-def relaxed_gc() -> Iterator[None]:
-    """Fewer cyclic garbage collections inside the block (the thresholds are restored after).
-
-    A run keeps every record it fetches alive until its snapshot is written, so each full
-    collection walks more of them; with Python's default thresholds the collector took half of
-    the processing of an S2 batch of 500 papers (benchmarks/README.md). Collections still run,
-    a seventieth as often, so a long nightly run does not accumulate cyclic garbage.
-    """
-    before = gc.get_threshold()
-    gc.set_threshold(RUN_GC_THRESHOLD, 10, 10)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside the block.
-
-    Building and writing a snapshot creates hundreds of thousands of objects that all stay
-    alive until it is written, and none of them form cycles; each full collection walks all of
-    them again. Pausing the collector halves the time of a 10,000-paper snapshot (see
-    benchmarks/README.md); what the block frees is freed by reference counting as usual.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def run_enrichment(

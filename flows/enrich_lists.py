@@ -33,6 +33,7 @@ from prefect.utilities.annotations import quote
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from enrich import pipeline, progress
+from enrich.collector import relaxed_gc
 from enrich.errors import EnrichError, InputError
 from enrich.lists.config import ListSpec, resolve_list_specs
 from enrich.lists.read import ListText
@@ -546,7 +547,7 @@ def _enrich(params: EnrichParameters, stop: StopSignal) -> State[RunSummary]:
     # run) a progress line per running stage is logged every progress_log_seconds (30), so a
     # stuck run shows as one.
     with (
-        pipeline.relaxed_gc(),
+        relaxed_gc(),
         progress.reporting(logger, paces, interval=settings.progress_log_seconds) as run_progress,
     ):
         hook = run_progress.update

@@ -50,8 +50,8 @@ def test_no_import_runs_back_up_a_stage() -> None:
 
 
 def test_shared_modules_import_no_stage() -> None:
-    """models, contract, settings, errors, titles and progress sit beside the stages, under all
-    of them."""
-    for name in ["models", "contract", "settings", "errors", "titles", "progress"]:
+    """models, contract, settings, errors, titles, progress and collector sit beside the
+    stages, under all of them."""
+    for name in ["models", "contract", "settings", "errors", "titles", "progress", "collector"]:
         imported = _imported_enrich_modules(PACKAGE / f"{name}.py")
         assert imported & (set(STAGES) | TOP_ONLY) == set(), name

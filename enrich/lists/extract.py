@@ -18,10 +18,9 @@ See ``docs/extract.md`` for the output and the rules.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 from collections.abc import Iterator
 
+from enrich.collector import gc_paused
 from enrich.lists.audit import AuditBuilder, audit_extraction
 from enrich.lists.blocks import Document, read_document
 from enrich.lists.classify import reads_like_a_paper_title
@@ -35,22 +34,6 @@ from enrich.lists.read import ListText
 from enrich.models import Entry, ExtractedList, ExtractionAudit, Link, LinkRole, TitleSource
 
 __all__ = ["StreamedList", "extract_entries", "extract_list", "list_title"]
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a document is extracted.
-
-    Parsing allocates a million small acyclic objects for a large list; the collector would
-    re-scan them all many times and triple the run time. Reference counting still frees them.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _read(text: str) -> tuple[Document, FoundEntries]:
@@ -136,7 +119,7 @@ def extract_entries(text: str, *, list_name: str) -> list[Entry]:
 
     Never raises on any text; terminates in time linear in the input for pathological nesting.
     """
-    with _gc_paused():
+    with gc_paused():
         doc, found = _read(text)
         return _entries(doc, found, list_name)
 
@@ -155,7 +138,7 @@ class StreamedList:
 
     def __init__(self, list_text: ListText) -> None:
         self._text = list_text.text
-        with _gc_paused():
+        with gc_paused():
             self._doc, self._found = _read(list_text.text)
         info = list_text.info
         if info.title is None and self._found.title:
@@ -174,7 +157,7 @@ class StreamedList:
         for unit in units:
             # The collector is paused while an entry is built, never while the caller holds it
             # (the caller's own garbage, e.g. json's encoder closures, needs it).
-            with _gc_paused():
+            with gc_paused():
                 entry = next(entries)
                 self._builder.add(entry, first_line=unit.line)
             yield entry
@@ -183,13 +166,13 @@ class StreamedList:
         """The audit; call after :meth:`entries` is exhausted."""
         if not self._done:
             raise RuntimeError("read the entries before the audit")
-        with _gc_paused():
+        with gc_paused():
             return self._builder.finish(self._text, self._doc, self._found)
 
 
 def extract_list(list_text: ListText) -> ExtractedList:
     """Entries of ``list_text`` and their audit, with ``info.title`` set to the first heading."""
-    with _gc_paused():
+    with gc_paused():
         doc, found = _read(list_text.text)
         entries = _entries(doc, found, list_text.info.name)
         audit = audit_extraction(list_text.text, doc, found, entries)
