@@ -43,6 +43,11 @@ def _seconds(default: float, description: str, *, positive: bool = False) -> flo
     )
 
 
+def _days(default: float, description: str) -> float:
+    """A finite, non-negative duration field in days."""
+    return Field(default=default, ge=0, le=_MAX_DAYS, allow_inf_nan=False, description=description)
+
+
 class Settings(BaseSettings):
     """Everything a run may be configured with.
 
@@ -96,29 +101,17 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(
         default_factory=_default_cache_dir, description="Directory of the on-disk metadata cache."
     )
-    arxiv_cache_ttl_days: float = Field(
-        default=7.0,
-        ge=0,
-        le=_MAX_DAYS,
-        allow_inf_nan=False,
-        description="How long cached arXiv metadata is reused (0 disables).",
+    arxiv_cache_ttl_days: float = _days(
+        7.0, "How long cached arXiv metadata is reused (0 disables)."
     )
     list_read_retry_delay_seconds: float = _seconds(
         5.0, "Pause before the one retry of a list read (no answer, 429, 5xx)."
     )
-    s2_title_cache_ttl_days: float = Field(
-        default=30.0,
-        ge=0,
-        le=_MAX_DAYS,
-        allow_inf_nan=False,
-        description="How long the paper S2 matched to a title is remembered (0: match every run).",
+    s2_title_cache_ttl_days: float = _days(
+        30.0, "How long the paper S2 matched to a title is remembered (0: match every run)."
     )
-    s2_title_no_match_ttl_days: float = Field(
-        default=3.0,
-        ge=0,
-        le=_MAX_DAYS,
-        allow_inf_nan=False,
-        description="How long a title S2 found no match for is remembered (0: ask every run).",
+    s2_title_no_match_ttl_days: float = _days(
+        3.0, "How long a title S2 found no match for is remembered (0: ask every run)."
     )
     progress_log_seconds: float = _seconds(
         30.0,
