@@ -415,7 +415,7 @@ class ListPatch(Model):
 
 
 class Snapshot(Model):
-    """Everything one run publishes (written by :func:`enrich.publish.snapshot.write_snapshot`)."""
+    """Everything one run publishes (written by :func:`enrich.publish.write.write_snapshot`)."""
 
     manifest: Manifest
     papers: list[PaperRecord]

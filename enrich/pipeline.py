@@ -54,14 +54,8 @@ from enrich.papers.resolutions import (
 from enrich.progress import LISTS, SNAPSHOT, ProgressHook, StageCounter
 from enrich.publish.recovery import recover_output, require_writable_output
 from enrich.publish.report import INDEX, REPORT_DIR
-from enrich.publish.snapshot import (
-    RunInput,
-    build_snapshot,
-    load_latest,
-    output_lock,
-    replaces_latest,
-    write_snapshot,
-)
+from enrich.publish.snapshot import RunInput, build_snapshot, load_latest
+from enrich.publish.write import output_lock, replaces_latest, write_snapshot
 from enrich.settings import Settings
 from enrich.sources.arxiv import ArxivSource
 from enrich.sources.deadline import StopSignal

@@ -1,5 +1,5 @@
 """``python tests/enrich_killed_at.py STEP enrich-args...``: ``enrich`` that kills itself (SIGKILL)
-right after publishing step STEP (a name of :data:`enrich.publish.snapshot.WriteHook`).
+right after publishing step STEP (a name of :data:`enrich.publish.write.WriteHook`).
 
 Injected, not timed: the write hook of the real publishing code sends the signal. Before it
 does, it prints ``CHILDREN <pid> ...``, the processes this one started (the temporary Prefect

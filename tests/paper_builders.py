@@ -14,6 +14,7 @@ from typing import Any
 
 import jsonschema
 
+from enrich.contract import Snapshot
 from enrich.models import (
     ArxivRecord,
     Author,
@@ -31,7 +32,7 @@ from enrich.models import (
     SourceResult,
     SourceStatus,
 )
-from enrich.publish.snapshot import RunInput
+from enrich.publish.snapshot import RunInput, build_snapshot
 
 T0 = dt.datetime(2026, 1, 1, 3, 0, tzinfo=dt.UTC)
 
@@ -199,3 +200,36 @@ def validate_snapshot_dir(directory: Path) -> list[str]:
         jsonschema.Draft202012Validator(schemas[schema_name]).validate(document)
         checked.append(relative)
     return checked
+
+
+MIXTRAL = "Mixtral of Experts"
+
+
+def small_snapshot(run_id: str, previous: Snapshot | None = None, citations: int = 100) -> Snapshot:
+    lists = [
+        extracted(
+            "alpha",
+            entry("alpha", 1, MIXTRAL, arxiv=["2401.04088"], venue="arXiv"),
+            entry("alpha", 2, "Ünïcode Paper – with a dash", arxiv=["2402.00002"]),
+        ),
+        extracted("beta", entry("beta", 1, MIXTRAL, arxiv=["2401.04088"])),
+    ]
+    run = run_input(
+        run_id,
+        lists,
+        arxiv=result(
+            "arxiv",
+            ok("arxiv:2401.04088", arxiv_record("2401.04088", MIXTRAL)),
+            ok("arxiv:2402.00002", arxiv_record("2402.00002", "Ünïcode Paper – with a dash")),
+        ),
+        s2=result(
+            "s2",
+            ok("arxiv:2401.04088", s2_record("s2mix", MIXTRAL, venue="ICML", citations=citations)),
+        ),
+        # alpha's text is kept (its fix files are written), beta's is not (no patch)
+        list_texts={"alpha": ALPHA_TEXT},
+    )
+    return build_snapshot(run, previous)
+
+
+ALPHA_TEXT = f"# Alpha\n\n- [{MIXTRAL}](https://arxiv.org/abs/2401.04088) arXiv\n"

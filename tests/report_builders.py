@@ -12,7 +12,8 @@ from paper_builders import T0, arxiv_record, entry, failed, ok, result, run_inpu
 
 from enrich.contract import Snapshot
 from enrich.models import ExtractedList, ListInfo
-from enrich.publish.snapshot import build_snapshot, load_latest, write_snapshot
+from enrich.publish.snapshot import build_snapshot, load_latest
+from enrich.publish.write import write_snapshot
 
 MIXTRAL = "Mixtral of Experts"
 HOSTILE_TITLE = '<script>alert("title")</script> & <b>Bold</b> Experts'

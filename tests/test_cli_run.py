@@ -328,7 +328,7 @@ def test_serve_with_a_prefect_api_that_does_not_answer_exits_2() -> None:
 def test_a_locked_output_directory_names_the_option_that_waits_for_it(
     standin_env: StandIn, tmp_path: Path
 ) -> None:
-    from enrich.publish.snapshot import output_lock
+    from enrich.publish.write import output_lock
 
     out = tmp_path / "out"
     holder_ready, release = threading.Event(), threading.Event()

@@ -41,7 +41,8 @@ from enrich.contract import (
 from enrich.lists.extract import extract_list
 from enrich.lists.read import read_list
 from enrich.models import Author, Link, ListInfo, SourceHealth
-from enrich.publish.snapshot import build_snapshot, write_snapshot
+from enrich.publish.snapshot import build_snapshot
+from enrich.publish.write import write_snapshot
 from enrich.settings import Settings
 
 README = SCHEMA_DIR.parent / "README.md"

@@ -33,7 +33,8 @@ from enrich.publish.history import (
     format_diff,
     updated_history,
 )
-from enrich.publish.snapshot import build_snapshot, write_snapshot
+from enrich.publish.snapshot import build_snapshot
+from enrich.publish.write import write_snapshot
 
 MIXTRAL = "Mixtral of Experts"
 MISTRAL = "Mistral 7B"

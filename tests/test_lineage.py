@@ -24,7 +24,8 @@ from enrich.models import ExtractedList
 from enrich.papers.checks import title_key
 from enrich.publish.history import diff_snapshots, format_diff, read_history, updated_history
 from enrich.publish.lineage import predecessors, renamed_ids
-from enrich.publish.snapshot import build_snapshot, load_latest, write_snapshot
+from enrich.publish.snapshot import build_snapshot, load_latest
+from enrich.publish.write import write_snapshot
 
 NERF = "Switch-NeRF: Learning Scene Decomposition with Mixture of Experts"
 MIXTRAL = "Mixtral of Experts"

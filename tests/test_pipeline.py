@@ -418,7 +418,7 @@ def test_a_run_that_waits_for_the_lock_compares_with_the_snapshot_written_meanwh
     the first one's snapshot; it neither interleaves nor fails with "another run wrote"."""
     import threading
 
-    from enrich.publish.snapshot import output_lock
+    from enrich.publish.write import output_lock
 
     rows = [paper_builders.extracted("alpha", paper_builders.entry("alpha", 1, "Mixtral"))]
     first = paper_builders.run_input("run-1", rows)

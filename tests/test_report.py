@@ -31,7 +31,8 @@ from enrich.publish import report as report_package
 from enrich.publish.report import build_view, load_view, rebuild_report
 from enrich.publish.report.render import render_pages
 from enrich.publish.report.view import id_href, safe_href
-from enrich.publish.snapshot import ListFailure, build_snapshot, load_snapshot, write_snapshot
+from enrich.publish.snapshot import ListFailure, build_snapshot, load_snapshot
+from enrich.publish.write import write_snapshot
 
 # --------------------------------------------------------------------------- a small DOM
 

@@ -19,12 +19,12 @@ from pydantic import ValidationError
 from enrich.contract import Manifest
 from enrich.errors import InputError, OutputError
 from enrich.publish.history import read_history, updated_history
-from enrich.publish.snapshot import (
+from enrich.publish.snapshot import load_snapshot
+from enrich.publish.write import (
     _latest_run_id,
     _point_latest,
     _remove_leftovers,
     _write_atomic,
-    load_snapshot,
     output_lock,
     replaces_latest,
 )
