@@ -321,7 +321,7 @@ def _run_flow(config: ChildConfig) -> ChildResult:
     started = time.perf_counter()
     from prefect import flow
 
-    from enrich.pipeline import RunSummary
+    from enrich.summary import RunSummary
     from flows.enrich_lists import EnrichParameters, enrich_lists
 
     imported = time.perf_counter()

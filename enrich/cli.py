@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from enrich.lists.extract import StreamedList
     from enrich.models import ExtractedList
-    from enrich.pipeline import RunSummary
+    from enrich.summary import RunSummary
     from flows.enrich_lists import EnrichParameters
 
 app = typer.Typer(
@@ -202,7 +202,7 @@ def _require_api(api_url: str) -> None:
 def _report(summary: RunSummary, *, full: bool = False) -> int:
     """Print the run summary (stdout; ``full``: the markdown one of the Prefect artifact first)
     and the verdict (stderr); return the exit status."""
-    from enrich.pipeline import render_summary_markdown, render_summary_text
+    from enrich.summary import render_summary_markdown, render_summary_text
 
     if full:
         typer.echo(render_summary_markdown(summary))
@@ -244,7 +244,7 @@ def _run_flow(params: EnrichParameters, *, full_summary: bool = False) -> int:
     from rich.console import Console
 
     from enrich.errors import EnrichError, InputError
-    from enrich.pipeline import RunSummary
+    from enrich.summary import RunSummary
     from flows.enrich_lists import enrich_lists
     from flows.temporary_server import TemporaryServer, TemporaryServerError
 

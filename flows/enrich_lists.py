@@ -40,13 +40,13 @@ from enrich.lists.read import ListText
 from enrich.models import ArxivRecord, ExtractedList, S2Record, SourceResult, TitleQuery
 from enrich.papers.records import LookupPlan, plan_lookups, plan_suggestions
 from enrich.papers.resolutions import RecalledTitles, ResolutionStore
-from enrich.pipeline import RunReport, RunSummary
 from enrich.publish.recovery import recover_output
 from enrich.publish.snapshot import ListFailure, RunInput
 from enrich.settings import Settings, describe_invalid
 from enrich.sources.deadline import StopSignal
 from enrich.sources.pacing import BeforeStart
 from enrich.sources.s2 import SemanticScholarSource
+from enrich.summary import RunReport, RunSummary, attention_rows, render_summary_markdown, summarize
 
 FLOW_NAME = "enrich-lists"
 DEPLOYMENT_NAME = "nightly"
@@ -441,12 +441,12 @@ def _unvisited(value: _T) -> _T:
 def _publish_artifacts(summary: RunSummary) -> None:
     create_markdown_artifact(
         key=SUMMARY_ARTIFACT_KEY,
-        markdown=pipeline.render_summary_markdown(summary),
+        markdown=render_summary_markdown(summary),
         description=f"enrich-lists run {summary.run_id}: {summary.status}",
     )
     create_table_artifact(
         key=ATTENTION_ARTIFACT_KEY,
-        table=pipeline.attention_rows(summary),
+        table=attention_rows(summary),
         description="List rows that are flagged or could not be resolved",
     )
 
@@ -598,7 +598,7 @@ def _enrich(params: EnrichParameters, stop: StopSignal) -> State[RunSummary]:
         hook(progress.SNAPSHOT, 0, 1)
         report = publish_task(_unvisited(run), out_dir, params.lock_timeout_seconds)
         hook(progress.SNAPSHOT, 1, 1)
-    summary = pipeline.summarize(report)
+    summary = summarize(report)
     _publish_artifacts(summary)
 
     if not summary.is_latest:

@@ -21,10 +21,10 @@ from pydantic import ValidationError
 
 from enrich.errors import InputError
 from enrich.lists.config import DEFAULT_LISTS
-from enrich.pipeline import RunSummary
 from enrich.progress import RunProgress, shown_by_caller
 from enrich.settings import Settings
 from enrich.standin import Fault, StandIn
+from enrich.summary import RunSummary
 from flows.enrich_lists import (
     ARXIV_RATE_LIMIT,
     ATTENTION_ARTIFACT_KEY,

@@ -1,7 +1,7 @@
 """The package layout shows the data flow: lists -> sources -> papers -> publish.
 
 No module of a stage imports a later stage, and no stage imports the orchestration modules
-(pipeline, cli) or the stand-in, so each stage can be used and tested on its own.
+(pipeline, summary, cli) or the stand-in, so each stage can be used and tested on its own.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import enrich
 
 PACKAGE = Path(enrich.__file__).parent
 STAGES = ["lists", "sources", "papers", "publish"]
-TOP_ONLY = {"pipeline", "cli", "standin"}
+TOP_ONLY = {"pipeline", "summary", "cli", "standin"}
 
 
 def _imported_enrich_modules(path: Path) -> set[str]:

@@ -1,4 +1,5 @@
-"""The library-level run (no Prefect): stages, fallback, health merging, the run summary."""
+"""The library-level run (no Prefect): stages, fallback, health merging, and the summary of
+a real run (enrich.summary)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from fake_clock import FakeClock
 
 from enrich import pipeline
+from enrich import summary as summary_module
 from enrich.contract import FlagKind, RunStatus
 from enrich.errors import InputError, OutputError
 from enrich.lists.config import DEFAULT_LISTS, ListSpec
@@ -192,7 +194,7 @@ def test_second_run_links_the_previous_and_summary_reflects_the_snapshot(
     second = pipeline.run_enrichment(bundled_specs(), out, settings, now=clock_at(4))
     assert second.snapshot.manifest.previous_run_id == first.snapshot.manifest.run_id
 
-    summary = pipeline.summarize(second)
+    summary = summary_module.summarize(second)
     snapshot = second.snapshot
     flagged = sum(
         1
@@ -214,23 +216,25 @@ def test_second_run_links_the_previous_and_summary_reflects_the_snapshot(
     # The stand-in's made-up counts do not move between runs.
     assert summary.movers == []
 
-    markdown = pipeline.render_summary_markdown(summary)
+    markdown = summary_module.render_summary_markdown(summary)
     assert markdown.startswith(f"# enrich-lists run {summary.run_id}: OK")
     assert "## Calls per source" in markdown and "| s2 |" in markdown
     assert f"## Flagged rows ({flagged})" in markdown
     assert f"## Unresolved entries ({unresolved})" in markdown
-    rows = pipeline.attention_rows(summary)
+    rows = summary_module.attention_rows(summary)
     assert len(rows) == flagged + unresolved
     assert set(rows[0]) == {"list_name", "line", "title", "problem", "detail"}
     report_index = second.path / "report" / "index.html"
     assert summary.report_path == str(report_index) and report_index.is_file()
     assert f"Report: [index.html]({report_index.resolve().as_uri()})" in markdown
     unwritten = summary.model_copy(update={"report_path": None})
-    assert "Report: not written" in pipeline.render_summary_markdown(unwritten)
-    text = pipeline.render_summary_text(summary)
+    assert "Report: not written" in summary_module.render_summary_markdown(unwritten)
+    text = summary_module.render_summary_text(summary)
     assert text.splitlines()[1:3] == [f"Snapshot: {second.path}", f"Report: {report_index}"]
     # Stand-in data says so wherever a person reads the run.
-    assert summary.demo and pipeline.DEMO_NOTE in text and pipeline.DEMO_NOTE in markdown
+    assert (
+        summary.demo and summary_module.DEMO_NOTE in text and summary_module.DEMO_NOTE in markdown
+    )
     # How many fixes each list has, and where its patch is.
     arpita = second.path / "lists" / "arpita8-mixture-of-experts-papers.patch"
     assert [(item.name, item.fixes) for item in summary.lists] == [
@@ -262,7 +266,7 @@ MATCH_PATH = "/graph/v1/paper/search/match"
 BATCH_PATH = "/graph/v1/paper/batch"
 
 
-def _resolutions(report: pipeline.RunReport) -> dict[tuple[str, int], str | None]:
+def _resolutions(report: summary_module.RunReport) -> dict[tuple[str, int], str | None]:
     return {
         (name, entry.line): entry.paper_id
         for name, list_file in report.snapshot.lists.items()
@@ -304,7 +308,7 @@ def test_the_second_night_recalls_title_resolutions_instead_of_matching_again(
         if entry.title == "Mistral 7B"
     )
     assert any(flag.flag is FlagKind.TITLE_MISMATCH for flag in mistral.flags)
-    summary = pipeline.render_summary_text(pipeline.summarize(second))
+    summary = summary_module.render_summary_text(summary_module.summarize(second))
     assert f"s2_titles: up, 0 requests, {first_matches} from cache" in summary
 
 
@@ -349,9 +353,9 @@ def test_unreachable_services_give_a_failed_snapshot_that_is_still_written(
     assert manifest.sources["s2"].status is SourceStatus.DOWN
     assert all(item.fallback for item in manifest.lists)
     assert (report.path / "manifest.json").is_file()
-    summary = pipeline.summarize(report)
+    summary = summary_module.summarize(report)
     assert summary.status is RunStatus.FAILED
-    assert "bundled copy used" in pipeline.render_summary_text(summary)
+    assert "bundled copy used" in summary_module.render_summary_text(summary)
     # The patch is made against the bundled text that was read, named as the upstream file.
     patch = report.snapshot.patches["arpita8-mixture-of-experts-papers"]
     assert patch.patch.startswith("--- a/README.md\n+++ b/README.md\n")
@@ -391,8 +395,8 @@ def test_unresolved_rows_say_why_and_never_claim_not_found_after_a_failure(
     }
     for expected, titles in cases.items():
         run = paper_builders.run_input("run-1", lists, titles=titles)
-        report = pipeline.RunReport(snapshot=build_snapshot(run, None), path=tmp_path)
-        [row] = pipeline.summarize(report).unresolved
+        report = summary_module.RunReport(snapshot=build_snapshot(run, None), path=tmp_path)
+        [row] = summary_module.summarize(report).unresolved
         assert row.detail == expected
 
 
@@ -538,7 +542,7 @@ def test_a_run_that_read_no_list_is_kept_but_does_not_become_latest(
     bad = pipeline.run_enrichment(missing, out, settings, now=clock_at(4))
     assert bad.snapshot.manifest.status is RunStatus.FAILED and not bad.is_latest
     assert (out / "latest").resolve() == good.path.resolve()
-    text = pipeline.render_summary_text(pipeline.summarize(bad))
+    text = summary_module.render_summary_text(summary_module.summarize(bad))
     assert (
         f"not made latest (it read no list): latest is still {good.snapshot.manifest.run_id}"
         in text
