@@ -23,9 +23,9 @@ from enrich.cli import (
     EXIT_DEGRADED,
     EXIT_FAILED,
     EXIT_OK,
-    _run_logging,
     app,
 )
+from enrich.cli.runs import _run_logging
 from enrich.lists.config import DEFAULT_LISTS, ListSpec
 from enrich.progress import caller_progress
 from enrich.publish.history import read_history
