@@ -911,7 +911,7 @@ def test_an_id_that_makes_s2_answer_500_is_isolated_and_the_others_enriched(
     # The batch twice, then halves (5 -> 2 + 3 -> ... ): a few requests, not one per id.
     assert standin.count("s2") <= 10
     assert source.health.status is SourceStatus.DEGRADED  # one id could not be looked up
-    assert not source._breaker.is_open
+    assert not source._http.breaker.is_open
 
 
 def test_a_service_answering_500_to_everything_fails_the_batch_after_a_few_splits(

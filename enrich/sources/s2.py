@@ -26,12 +26,12 @@ https://github.com/danielnsilva/semanticscholar, ``semanticscholar/ApiRequester.
   - it logs request headers, i.e. the ``x-api-key``, at DEBUG level, and constructing a client
     calls ``logging.basicConfig``.
 
-  So requests go through one :class:`httpx.Client` owned by :class:`SemanticScholarSource`:
-  paced by :class:`enrich.sources.pacing.Pacer`, each attempt bounded by a total deadline
-  (:func:`enrich.sources.deadline.run_with_deadline`), retried by tenacity with jittered
-  exponential back-off within a time budget, cut off by
+  So requests go through one :class:`httpx.Client` owned by
+  :class:`enrich.sources.s2_http.S2Http`: paced by :class:`enrich.sources.pacing.Pacer`, each
+  attempt bounded by a total deadline (:func:`enrich.sources.deadline.run_with_deadline`),
+  retried by tenacity with jittered exponential back-off within a time budget, cut off by
   :class:`enrich.sources.pacing.CircuitBreaker`. Answers are read in
-  :mod:`enrich.sources.s2_answers`.
+  :mod:`enrich.sources.s2_answers`; this module turns them into outcomes.
 
 S2 facts relied on (https://api.semanticscholar.org/api-docs/graph):
 
@@ -58,17 +58,14 @@ import random
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 import httpx
 from semanticscholar.AsyncSemanticScholar import AsyncSemanticScholar
-from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
-from enrich.errors import RateLimitedError, SourceDownError, SourceError
+from enrich.errors import SourceError
 from enrich.models import (
-    STANDIN_HEADER,
     Outcome,
     OutcomeStatus,
     S2Record,
@@ -79,15 +76,11 @@ from enrich.models import (
 )
 from enrich.progress import S2_TITLES, ProgressHook, StageCounter
 from enrich.settings import Settings
-from enrich.sources.deadline import Deadline, DeadlineExceeded, StopSignal, run_with_deadline
+from enrich.sources.deadline import StopSignal
 from enrich.sources.pacing import (
-    Backoff,
     BeforeStart,
-    CircuitBreaker,
     Clock,
-    Pacer,
     Sleep,
-    retry_after_seconds,
 )
 from enrich.sources.s2_answers import (
     NO_VALID_IDS,
@@ -100,6 +93,7 @@ from enrich.sources.s2_answers import (
     raise_for_unexpected,
     to_record,
 )
+from enrich.sources.s2_http import PersistentServerError, S2Counts, S2Http, failure_reason
 from enrich.titles import normalize_title, titles_agree
 
 __all__ = [
@@ -140,10 +134,6 @@ URL_ID_HOSTS: tuple[str, ...] = (
     "biorxiv.org",
     "semanticscholar.org",
 )
-#: First back-off window in seconds; it doubles per retry (a random wait in its upper half).
-BACKOFF_INITIAL_SECONDS = 1.0
-#: Largest back-off window in seconds: S2's 429 bursts last tens of seconds (API_NOTES.md).
-BACKOFF_MAX_SECONDS = 60.0
 #: Attempts of a part of a batch while isolating the ids that make S2 answer 500.
 ISOLATION_ATTEMPTS = 2
 #: A batch split this many ways with every part still failing: the service fails, not an id.
@@ -153,12 +143,6 @@ _GRAPH_PATH: str = AsyncSemanticScholar.BASE_PATH_GRAPH  # "/graph/v1"
 _BATCH_PATH = f"{_GRAPH_PATH}/paper/batch"
 _MATCH_PATH = f"{_GRAPH_PATH}/paper/search/match"
 _ARXIV_VERSION = re.compile(r"v\d+$")
-
-_T = TypeVar("_T")
-
-
-class _PersistentServerError(SourceError):
-    """A batch answered 500 on every attempt: some id in it may be what S2 trips over."""
 
 
 class UnsupportedIdError(ValueError):
@@ -203,30 +187,6 @@ def to_s2_id(paper_id: str) -> str:
     )
 
 
-@dataclass(frozen=True)
-class _Counts:
-    requests: int = 0
-    retries: int = 0
-    failures: int = 0
-    answered: int = 0  # logical requests that got a usable answer
-    ok: int = 0
-    not_found: int = 0
-    failed: int = 0
-    errors: int = 0  # failed attempts, retried or not
-
-    def minus(self, other: _Counts) -> _Counts:
-        return _Counts(
-            requests=self.requests - other.requests,
-            retries=self.retries - other.retries,
-            failures=self.failures - other.failures,
-            answered=self.answered - other.answered,
-            ok=self.ok - other.ok,
-            not_found=self.not_found - other.not_found,
-            failed=self.failed - other.failed,
-            errors=self.errors - other.errors,
-        )
-
-
 class SemanticScholarSource:
     """Fetches :class:`S2Record` s from the Semantic Scholar Graph API.
 
@@ -257,39 +217,26 @@ class SemanticScholarSource:
         stop: StopSignal | None = None,
         progress: ProgressHook | None = None,
     ) -> None:
-        self._settings = settings
         self._batches_done = StageCounter(progress, SOURCE_NAME)
         self._titles_done = StageCounter(progress, S2_TITLES)
-        self._clock = clock
-        self._stop = stop
         self._sleep: Sleep = sleep or (stop.sleep if stop is not None else time.sleep)
         self._now = now or (lambda: dt.datetime.now(dt.UTC))
-        self._pacer = Pacer(
-            settings.s2_pace_seconds, clock=clock, sleep=self._sleep, before_start=before_start
-        )
-        self._breaker = CircuitBreaker(SOURCE_NAME, settings.breaker_threshold)
-        self._backoff = Backoff(BACKOFF_INITIAL_SECONDS, BACKOFF_MAX_SECONDS, rng=rng)
-        headers = {"accept": "application/json"}
-        if settings.s2_api_key is not None:
-            # https://api.semanticscholar.org/api-docs/ : the key travels as x-api-key. It lives
-            # only in this client's headers; nothing here logs headers or puts them in errors.
-            headers["x-api-key"] = settings.s2_api_key.get_secret_value()
-        self._client = httpx.Client(
-            base_url=settings.s2_api_url.rstrip("/"),
-            headers=headers,
-            timeout=settings.request_timeout_seconds,
+        self._http = S2Http(
+            settings,
+            clock=clock,
+            sleep=self._sleep,
+            rng=rng,
             transport=transport,
-            follow_redirects=False,
+            now=self._now,
+            before_start=before_start,
+            stop=stop,
         )
-        self._counts = _Counts()
-        self._last_error: str | None = None
-        self._standin = False
 
     # ------------------------------------------------------------------ lifecycle
 
     def close(self) -> None:
         """Close the HTTP connection pool."""
-        self._client.close()
+        self._http.close()
 
     def __enter__(self) -> SemanticScholarSource:
         return self
@@ -308,7 +255,7 @@ class SemanticScholarSource:
         failed, ``up`` otherwise (retries that recovered are counted in ``retries`` but lose no
         data), the same rule as the arXiv source.
         """
-        return self._health(self._counts)
+        return self._health(self._http.counts)
 
     def fetch(self, paper_ids: Sequence[str]) -> SourceResult[S2Record]:
         """Look up papers by id, in batches of at most :data:`BATCH_LIMIT` ids.
@@ -327,7 +274,7 @@ class SemanticScholarSource:
         """
         if isinstance(paper_ids, str):
             raise TypeError("paper_ids must be a sequence of ids, not one string")
-        before = self._counts
+        before = self._http.counts
         keys = list(dict.fromkeys(paper_ids))
         outcomes: dict[str, Outcome[S2Record]] = {}
         # S2 id -> our keys asking for it (arxiv:X and arxiv:Xv2 are one request).
@@ -345,12 +292,14 @@ class SemanticScholarSource:
         for start in range(0, len(s2_ids), BATCH_LIMIT):
             chunk = s2_ids[start : start + BATCH_LIMIT]
             try:
-                self._breaker.check()
+                self._http.breaker.check()
                 answers = self._fetch_batch(chunk)
             except SourceError as exc:
                 for s2_id in chunk:
                     for key in wanted[s2_id]:
-                        outcomes[key] = self._outcome(key, OutcomeStatus.FAILED, _reason(exc))
+                        outcomes[key] = self._outcome(
+                            key, OutcomeStatus.FAILED, failure_reason(exc)
+                        )
                 self._batches_done.step()
                 continue
             self._batches_done.step()
@@ -359,7 +308,7 @@ class SemanticScholarSource:
                     outcomes[key] = self._paper_outcome(key, found)
         ordered = {key: outcomes[key] for key in keys}
         self._count_outcomes(ordered.values())
-        return SourceResult(outcomes=ordered, health=self._health(self._counts.minus(before)))
+        return SourceResult(outcomes=ordered, health=self._health(self._http.counts.minus(before)))
 
     def match_titles(self, queries: Sequence[TitleQuery]) -> SourceResult[S2Record]:
         """Find papers by title, one ``/paper/search/match`` request per query.
@@ -370,7 +319,7 @@ class SemanticScholarSource:
         reason. Outcomes are keyed by :attr:`TitleQuery.key`; duplicate keys must carry the same
         query (else :class:`ValueError`). The result's ``health`` counts this call only.
         """
-        before = self._counts
+        before = self._http.counts
         by_key: dict[str, TitleQuery] = {}
         for query in queries:
             seen = by_key.setdefault(query.key, query)
@@ -386,16 +335,16 @@ class SemanticScholarSource:
                 self._titles_done.step()
                 continue
             try:
-                self._breaker.check()
+                self._http.breaker.check()
                 found = self._match_one(query.title)
             except SourceError as exc:
-                outcomes[key] = self._outcome(key, OutcomeStatus.FAILED, _reason(exc))
+                outcomes[key] = self._outcome(key, OutcomeStatus.FAILED, failure_reason(exc))
                 self._titles_done.step()
                 continue
             outcomes[key] = self._match_outcome(query, found)
             self._titles_done.step()
         self._count_outcomes(outcomes.values())
-        return SourceResult(outcomes=outcomes, health=self._health(self._counts.minus(before)))
+        return SourceResult(outcomes=outcomes, health=self._health(self._http.counts.minus(before)))
 
     # ------------------------------------------------------------------ batch lookup
 
@@ -405,7 +354,7 @@ class SemanticScholarSource:
         A batch S2 rejects with 400 is split in halves until the offending id is alone. A batch
         that answers 500 on every attempt is halved the same way (:meth:`_isolate`); with
         ``isolating`` set (a part of such a batch) that 500 is raised as
-        :class:`_PersistentServerError` for the caller to split further.
+        :class:`PersistentServerError` for the caller to split further.
         """
 
         def interpret(response: httpx.Response) -> list[Found] | str:
@@ -427,7 +376,7 @@ class SemanticScholarSource:
             return align_batch(s2_ids, json_body(response), str(response.request.url))
 
         try:
-            answer = self._request(
+            answer = self._http.request(
                 "POST",
                 _BATCH_PATH,
                 params={"fields": ",".join(S2_FIELDS)},
@@ -436,7 +385,7 @@ class SemanticScholarSource:
                 split_on_server_error=True,
                 max_attempts=ISOLATION_ATTEMPTS if isolating else None,
             )
-        except _PersistentServerError:
+        except PersistentServerError:
             if isolating:
                 raise
             return self._isolate(s2_ids)
@@ -476,7 +425,7 @@ class SemanticScholarSource:
             for offset, part in parts:
                 try:
                     answers = self._fetch_batch(part, isolating=True)
-                except _PersistentServerError:
+                except PersistentServerError:
                     if len(part) == 1:
                         found[offset] = Found(None, failure=poisoned)
                     else:
@@ -489,9 +438,7 @@ class SemanticScholarSource:
                     f"S2 server error (HTTP 500) on every part of a batch of {len(s2_ids)} ids",
                     status=500,
                 )
-                self._breaker.record_failure(error.message)
-                self._counts = replace(self._counts, failures=self._counts.failures + 1)
-                self._last_error = error.message
+                self._http.record_give_up(error)
                 raise error
             parts = [half for offset, part in failing for half in _halves(offset, part)]
         failing_ids = [s2_ids[i] for i, item in sorted(found.items()) if item.failure is not None]
@@ -550,7 +497,7 @@ class SemanticScholarSource:
             return Found(data[0])
 
         # httpx encodes the query value (the package does not: '&' and '+' would be mangled).
-        return self._request(
+        return self._http.request(
             "GET",
             _MATCH_PATH,
             params={"query": title, "fields": ",".join(S2_FIELDS)},
@@ -581,205 +528,6 @@ class SemanticScholarSource:
             )
         return self._outcome(query.key, OutcomeStatus.OK, None, record)
 
-    # ------------------------------------------------------------------ HTTP with retries
-
-    def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, str],
-        body: dict[str, Any] | None,
-        interpret: Callable[[httpx.Response], _T],
-        split_on_server_error: bool = False,
-        max_attempts: int | None = None,
-    ) -> _T:
-        """One logical request: paced attempts with back-off until success or give-up.
-
-        Retried: 429, 5xx, timeouts (each attempt has a total deadline: the request timeout,
-        or what is left of the retry budget if less), connection errors and unusable 200
-        answers, all within ``retry_budget_seconds`` since the first attempt. A 429 waits its
-        ``Retry-After`` (seconds or HTTP date) when given, else an exponential back-off with
-        jitter of up to :data:`BACKOFF_MAX_SECONDS`; 429s are bounded by the budget only (S2's
-        bursts are long, API_NOTES.md), other failures also by ``max_attempts``. A
-        ``Retry-After`` longer than what is left of the budget fails the request at once.
-
-        A give-up counts as a failed request for the circuit breaker, except a 500 with
-        ``split_on_server_error`` set: that raises :class:`_PersistentServerError` for the
-        caller to split the batch. Any answer ``interpret`` accepts counts as a success.
-        """
-        started = self._clock()
-        attempt_number = 0
-        other_failures = 0  # failed attempts that were not 429s
-        rate_limited_in_a_row = 0
-        settings = self._settings
-        attempts_allowed = min(max_attempts or settings.max_attempts, settings.max_attempts)
-
-        def remaining() -> float:
-            return settings.retry_budget_seconds - (self._clock() - started)
-
-        def wait(state: RetryCallState) -> float:
-            error = state.outcome.exception() if state.outcome is not None else None
-            if isinstance(error, RateLimitedError):
-                if error.retry_after is not None:
-                    return error.retry_after  # never sooner than the server asked
-                return self._backoff(rate_limited_in_a_row)
-            return self._backoff(other_failures)
-
-        def stop(state: RetryCallState) -> bool:
-            error = state.outcome.exception() if state.outcome is not None else None
-            if not isinstance(error, RateLimitedError) and other_failures >= attempts_allowed:
-                return True
-            return state.upcoming_sleep > remaining()
-
-        def before_sleep(state: RetryCallState) -> None:
-            self._counts = replace(self._counts, retries=self._counts.retries + 1)
-            error = state.outcome.exception() if state.outcome is not None else None
-            if isinstance(error, RateLimitedError) and error.retry_after is not None:
-                # Hold back every later request too, not just this retry.
-                self._pacer.defer(error.retry_after)
-            logger.warning(
-                "S2 %s %s failed on attempt %d (%s); retrying in %.1f s",
-                method,
-                path,
-                state.attempt_number,
-                error,
-                state.upcoming_sleep,
-            )
-
-        def attempt() -> _T:
-            nonlocal attempt_number, other_failures, rate_limited_in_a_row
-            attempt_number += 1
-            if self._stop is not None:
-                self._stop.check()
-            deadline = max(0.001, min(settings.request_timeout_seconds, remaining()))
-            try:
-                response = self._send(
-                    method,
-                    path,
-                    params=params,
-                    body=body,
-                    attempt=attempt_number,
-                    deadline=deadline,
-                )
-                return interpret(response)
-            except SourceError as exc:
-                if exc.attempt is None:
-                    exc.attempt = attempt_number
-                if isinstance(exc, RateLimitedError):
-                    rate_limited_in_a_row += 1
-                else:
-                    rate_limited_in_a_row = 0
-                    other_failures += 1
-                self._last_error = _reason(exc)
-                self._counts = replace(self._counts, errors=self._counts.errors + 1)
-                raise
-
-        retrying = Retrying(
-            stop=stop,
-            wait=wait,
-            retry=retry_if_exception_type((TransientError, RateLimitedError)),
-            sleep=self._sleep,
-            before_sleep=before_sleep,
-            reraise=True,
-        )
-        try:
-            result = retrying(attempt)
-        except SourceError as exc:
-            if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
-                left = max(0.0, remaining())
-                if exc.retry_after > left:
-                    exc.message = (
-                        f"{exc.message}: it asks to wait {exc.retry_after:g} s, more than the "
-                        f"{left:.0f} s left of the retry budget"
-                    )
-                    self._last_error = _reason(exc)
-            if split_on_server_error and exc.status == 500:
-                raise _PersistentServerError(exc.message, url=exc.url, status=500) from None
-            message = _reason(exc)
-            self._breaker.record_failure(message)
-            self._counts = replace(self._counts, failures=self._counts.failures + 1)
-            logger.warning(
-                "S2 %s %s gave up after %d attempt(s): %s", method, path, attempt_number, exc
-            )
-            raise
-        self._breaker.record_success()
-        self._counts = replace(self._counts, answered=self._counts.answered + 1)
-        return result
-
-    def _send(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, str],
-        body: dict[str, Any] | None,
-        attempt: int,
-        deadline: float,
-    ) -> httpx.Response:
-        """One paced HTTP attempt, complete within ``deadline`` seconds (connect to last byte).
-
-        Raises for 429, 5xx, transport errors and a missed deadline; returns the rest.
-        """
-        self._pacer.wait()
-        self._counts = replace(self._counts, requests=self._counts.requests + 1)
-        request = self._client.build_request(method, path, params=params, json=body)
-        url = str(request.url)
-        try:
-            response = run_with_deadline(
-                lambda limit: self._exchange(request, limit), deadline, stop=self._stop, name="s2"
-            )
-        except (DeadlineExceeded, httpx.TimeoutException):
-            # Whichever fired first (the total deadline, a connect or read timeout), the
-            # attempt had no complete answer within its deadline (at most the timeout).
-            raise TransientError(
-                f"S2 request timed out (no complete answer within {deadline:g} s)",
-                url=url,
-                attempt=attempt,
-            ) from None
-        except httpx.TransportError as exc:
-            raise TransientError(
-                f"S2 connection failed ({type(exc).__name__}: {exc})", url=url, attempt=attempt
-            ) from None
-        self._standin = self._standin or STANDIN_HEADER in response.headers
-        status = response.status_code
-        if status == 429:
-            raise RateLimitedError(
-                "S2 rate limit (HTTP 429)",
-                url=url,
-                attempt=attempt,
-                retry_after=retry_after_seconds(response.headers.get("retry-after"), self._now()),
-            )
-        if status >= 500:
-            raise TransientError(
-                f"S2 server error (HTTP {status})", url=url, status=status, attempt=attempt
-            )
-        return response
-
-    def _exchange(self, request: httpx.Request, deadline: Deadline) -> httpx.Response:
-        """Send ``request`` and read its whole body, giving up between chunks once ``deadline``
-        has passed (this runs on the helper thread of :func:`run_with_deadline`)."""
-        streamed = self._client.send(request, stream=True)
-        if streamed.is_stream_consumed:  # a body already in memory (e.g. a mock transport's)
-            return streamed
-        try:
-            chunks = []
-            for chunk in streamed.iter_raw():
-                if deadline.expired:
-                    raise httpx.ReadTimeout("deadline passed", request=request)
-                chunks.append(chunk)
-        finally:
-            streamed.close()
-        # Raw (still encoded) bytes under the original headers: read() decodes them once.
-        response = httpx.Response(
-            streamed.status_code,
-            headers=streamed.headers,
-            content=b"".join(chunks),
-            request=request,
-        )
-        response.read()
-        return response
-
     # ------------------------------------------------------------------ bookkeeping
 
     def _outcome(
@@ -799,15 +547,16 @@ class SemanticScholarSource:
 
     def _count_outcomes(self, outcomes: Iterable[Outcome[S2Record]]) -> None:
         statuses = [outcome.status for outcome in outcomes]
-        self._counts = replace(
-            self._counts,
-            ok=self._counts.ok + statuses.count(OutcomeStatus.OK),
-            not_found=self._counts.not_found + statuses.count(OutcomeStatus.NOT_FOUND),
-            failed=self._counts.failed + statuses.count(OutcomeStatus.FAILED),
+        self._http.counts = replace(
+            self._http.counts,
+            ok=self._http.counts.ok + statuses.count(OutcomeStatus.OK),
+            not_found=self._http.counts.not_found + statuses.count(OutcomeStatus.NOT_FOUND),
+            failed=self._http.counts.failed + statuses.count(OutcomeStatus.FAILED),
         )
 
-    def _health(self, counts: _Counts) -> SourceHealth:
-        if self._breaker.is_open or (counts.failures and not counts.answered):
+    def _health(self, counts: S2Counts) -> SourceHealth:
+        breaker_open = self._http.breaker.is_open
+        if breaker_open or (counts.failures and not counts.answered):
             status = SourceStatus.DOWN  # no answer at all (or the breaker has opened)
         elif counts.failures or counts.failed:
             status = SourceStatus.DEGRADED
@@ -824,19 +573,14 @@ class SemanticScholarSource:
             failed=counts.failed,
             # Only a call that met an error, or found the source down, reports one (so merged
             # per-call healths do not repeat an old error).
-            last_error=self._last_error if counts.errors or self._breaker.is_open else None,
-            standin=self._standin,
+            last_error=self._http.last_error
+            if counts.errors or self._http.breaker.is_open
+            else None,
+            standin=self._http.standin,
         )
 
 
 # ---------------------------------------------------------------------- response helpers
-
-
-def _reason(error: SourceError) -> str:
-    """The outcome reason: the message alone (the URL, with its long field list, is logged)."""
-    if isinstance(error, SourceDownError):
-        return f"source down: {error.message}"
-    return error.message
 
 
 def _halves(offset: int, ids: list[str]) -> list[tuple[int, list[str]]]:
