@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from enrich.lists.blocks import read_document
-from enrich.lists.classify import PieceKind
-from enrich.lists.fields import Fields, Style, column, pieces, read_fields
+from enrich.lists.fields import Fields, column, read_fields
 from enrich.lists.inline import Unit
 from enrich.models import TitleSource
 
@@ -247,15 +246,6 @@ def test_columns_are_found_by_their_header() -> None:
         4,
     ]
     assert column(None, "title") is None
-
-
-def test_pieces_carry_their_style_kind_and_separator() -> None:
-    unit = first_unit("* CycleGAN - [Unpaired Translation](https://arxiv.org/abs/1703.10593)\n")
-    found = [(p.text, p.style, p.kind, p.sep) for p in pieces(unit)]
-    assert found == [
-        ("CycleGAN", Style.PLAIN, PieceKind.NAME, ""),
-        ("Unpaired Translation", Style.LINK, PieceKind.TITLE, "-"),
-    ]
 
 
 def test_a_title_wrapped_onto_two_lines_is_one_piece() -> None:

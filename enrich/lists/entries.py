@@ -29,9 +29,10 @@ from dataclasses import dataclass, field
 
 from enrich.lists.blocks import Document, SectionEvent, Summary
 from enrich.lists.classify import PieceKind
-from enrich.lists.fields import Piece, Style, field_label, pieces
+from enrich.lists.fields import field_label
 from enrich.lists.inline import Unit, UnitRole, clean_text
 from enrich.lists.links import has_paper_link, real_links, text_ids
+from enrich.lists.pieces import Piece, Style, pieces
 
 __all__ = [
     "BoilerplateKind",

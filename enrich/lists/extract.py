@@ -6,8 +6,9 @@ The stages, one module each:
    HTML parser) into units: list items, table rows, HTML ``<tr>``/``<li>``, paragraphs, headings;
 2. :mod:`enrich.lists.entries` finds the entries among them, attaches field blocks to the entry
    they describe and gives each entry its section;
-3. :mod:`enrich.lists.fields` reads an entry's title (by what each piece of text is,
-   :mod:`enrich.lists.classify`), name, venue, year, date and authors;
+3. :mod:`enrich.lists.fields` reads an entry's title (its text cut into pieces by
+   :mod:`enrich.lists.pieces`, each classed by what it is in :mod:`enrich.lists.classify`),
+   name, venue, year, date and authors;
 4. :mod:`enrich.lists.links` reads its links, their roles and written positions, and its ids;
    :mod:`enrich.lists.kinds` decides its kind;
 5. :mod:`enrich.lists.audit` accounts for every id written in the text and points at what could

@@ -96,7 +96,7 @@ class Unit:
     boilerplate: str | None = None  # the heading of the no-entry section it is in, if any
     images: list[tuple[int, str]] = field(default_factory=list)  # (line, src) of images
     attachments: list[Unit] = field(default_factory=list)  # units merged into this one
-    pieces: list[Any] | None = None  # its text cut into pieces, once (enrich.lists.fields)
+    pieces: list[Any] | None = None  # its text cut into pieces, once (enrich.lists.pieces)
 
     def last_line(self) -> int:
         """The last line holding text of the unit or of what is attached to it."""
