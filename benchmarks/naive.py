@@ -4,7 +4,7 @@ It does the seed-list look-ups the way a first script usually does, with the two
 packages as they come: one single-id arXiv query per arXiv id (``arxiv.Client`` with
 ``Search(id_list=[id])``) and one ``SemanticScholar.get_paper`` per id S2 accepts, plus one
 ``search_paper(title, match_title=True)`` per paper that has no such id. It asks for exactly
-the ids and titles :func:`enrich.papers.records.plan_lookups` plans for the pipeline, so both do the
+the ids and titles :func:`enrich.papers.lookups.plan_lookups` plans for the pipeline, so both do the
 same work; only the way of asking differs. (The pipeline's follow-up title look-ups for rows
 whose title contradicts their link are not repeated here: a per-paper script has no such step.)
 
@@ -39,7 +39,7 @@ from semanticscholar import SemanticScholar
 
 from enrich.lists.extract import extract_list
 from enrich.lists.read import read_list
-from enrich.papers.records import LookupPlan, plan_lookups
+from enrich.papers.lookups import LookupPlan, plan_lookups
 from enrich.settings import Settings
 from enrich.sources.s2 import S2_FIELDS, UnsupportedIdError, to_s2_id
 

@@ -51,7 +51,7 @@ from scale_lists import ScaleLists, ScaleSpec, write_scale_lists
 
 from enrich.lists.config import ListSpec, bundled_list_path
 from enrich.models import ArxivRecord, ExtractedList, SourceHealth
-from enrich.papers.records import LookupPlan, plan_lookups
+from enrich.papers.lookups import LookupPlan, plan_lookups
 from enrich.papers.resolutions import ResolutionStore, recall_titles
 from enrich.pipeline import read_lists
 from enrich.settings import Settings

@@ -27,7 +27,7 @@ from enrich import pipeline
 from enrich.lists.config import DEFAULT_LISTS
 from enrich.lists.read import ListText, list_slug, read_list
 from enrich.models import Outcome, S2Record, SourceResult
-from enrich.papers.records import plan_lookups, plan_suggestions
+from enrich.papers.lookups import plan_lookups, plan_suggestions
 from enrich.publish.snapshot import RunInput
 from enrich.settings import Settings
 from enrich.sources.s2 import SemanticScholarSource

@@ -39,7 +39,7 @@ from enrich.models import (
     SourceStatus,
     TitleQuery,
 )
-from enrich.papers.records import LookupPlan, plan_lookups, plan_suggestions
+from enrich.papers.lookups import LookupPlan, plan_lookups, plan_suggestions
 from enrich.papers.resolutions import (
     RecalledTitles,
     ResolutionStore,

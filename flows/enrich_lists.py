@@ -38,7 +38,7 @@ from enrich.errors import EnrichError, InputError
 from enrich.lists.config import ListSpec, resolve_list_specs
 from enrich.lists.read import ListText
 from enrich.models import ArxivRecord, ExtractedList, S2Record, SourceResult, TitleQuery
-from enrich.papers.records import LookupPlan, plan_lookups, plan_suggestions
+from enrich.papers.lookups import LookupPlan, plan_lookups, plan_suggestions
 from enrich.papers.resolutions import RecalledTitles, ResolutionStore
 from enrich.publish.recovery import recover_output
 from enrich.publish.snapshot import ListFailure, RunInput

@@ -25,7 +25,8 @@ from enrich.papers.fixes import (
     split_lines,
     suggest_fixes,
 )
-from enrich.papers.records import preferred_id, reconcile, settle_publication, title_suggestions
+from enrich.papers.lookups import preferred_id, title_suggestions
+from enrich.papers.records import reconcile, settle_publication
 
 QMOE = "QMoE: Practical Sub-1-Bit Compression of Trillion-Parameter Models"
 JETMOE = "JetMoE: Reaching Llama2 Performance with 0.1M Dollars"

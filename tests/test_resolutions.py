@@ -11,7 +11,7 @@ from paper_builders import T0, entry, extracted, failed, not_found, ok, result, 
 
 from enrich.models import OutcomeStatus, SourceStatus, TitleQuery
 from enrich.papers.checks import title_key
-from enrich.papers.records import plan_lookups
+from enrich.papers.lookups import plan_lookups
 from enrich.papers.resolutions import (
     RESOLUTIONS_DIR,
     ResolutionStore,

@@ -9,7 +9,7 @@ row whose name contradicts the name its title gives the paper (see :func:`name_c
 Precision first: a row is compared by title only when it has a real title
 (:func:`has_real_title`); a row that gives only a name (a model, a method, a nickname) is flagged
 only when the linked paper's title names itself and shares no word or acronym with that name.
-The comparisons are also used by :func:`enrich.papers.records.plan_suggestions`, which is why the
+The comparisons are also used by :func:`enrich.papers.lookups.plan_suggestions`, which is why the
 checks' input model, :class:`EntryEvidence`, is defined here rather than in records.
 
 Title normalization itself is :func:`enrich.titles.normalize_title` (shared with the S2 title

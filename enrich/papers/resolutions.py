@@ -2,7 +2,7 @@
 
 A row with no id S2 accepts (CVF, PMLR, publisher PDFs, plain titles) is found by its title, one
 ``/paper/search/match`` request each at S2's pace (one a second); so is the paper a row whose
-title contradicts its link really names (:func:`enrich.papers.records.plan_suggestions`). The
+title contradicts its link really names (:func:`enrich.papers.lookups.plan_suggestions`). The
 answers rarely change, so the on-disk cache keeps them (``<cache_dir>/s2-titles/``):
 
 * a **match** is kept for ``s2_title_cache_ttl_days``. On a later run a row found by its title
@@ -44,7 +44,7 @@ from enrich.models import (
     SourceStatus,
     TitleQuery,
 )
-from enrich.papers.records import LookupPlan, arxiv_key, preferred_id, s2_key, title_query
+from enrich.papers.lookups import LookupPlan, arxiv_key, preferred_id, s2_key, title_query
 from enrich.settings import Settings
 from enrich.sources.cache import MetadataCache, utc_now
 

@@ -49,12 +49,8 @@ from enrich.models import (
 )
 from enrich.papers.checks import EntryEvidence, check_entries
 from enrich.papers.fixes import suggest_fixes
-from enrich.papers.records import (
-    preferred_id,
-    reconcile,
-    settle_publication,
-    title_suggestions,
-)
+from enrich.papers.lookups import preferred_id, title_suggestions
+from enrich.papers.records import reconcile, settle_publication
 from enrich.publish.history import carry_forward, list_changes, remembered_entries
 from enrich.publish.lineage import names, renamed_ids
 from enrich.publish.migrate import (
