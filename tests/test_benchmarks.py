@@ -418,3 +418,22 @@ def test_extract_benchmark_builds_its_inputs(capsys: pytest.CaptureFixture[str])
     out = capsys.readouterr().out
     assert "100 links on one line" in out and "400 links on one line" in out
     assert "time per link, 400 vs 100 links" in out
+
+
+# --------------------------------------------------------------------------- steps of a run
+
+bench_steps = _load("bench_steps", "steps.py")
+
+
+def test_steps_benchmark_times_every_step_and_restores_the_pipeline(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    real_read = bench_steps.pipeline.read_lists
+    assert bench_steps.main(["--papers", "30"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("library run of 30 generated papers at pace 0: ")
+    assert [line.split("  ")[1].strip() for line in lines[1:]] == [
+        label for _, _, label in bench_steps.STEPS
+    ]
+    assert bench_steps.pipeline.read_lists is real_read  # the wrappers are gone after the run
+    assert bench_steps.synthetic_list(2).count("arxiv.org/abs/") == 2
