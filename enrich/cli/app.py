@@ -5,12 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-
-if TYPE_CHECKING:
-    pass
 
 app = typer.Typer(
     name="enrich",
@@ -27,7 +24,7 @@ EXIT_FAILED = 3
 EXIT_API_LOST = 4
 
 #: The command line's debug log (``--debug``): tracebacks of what is reported in one line.
-_debug_log = logging.getLogger("enrich.cli")
+debug_log = logging.getLogger("enrich.cli")
 
 
 @app.callback()
@@ -48,15 +45,15 @@ def main(
 
 
 #: Exit status per snapshot status.
-_EXIT_BY_STATUS = {"ok": EXIT_OK, "degraded": EXIT_DEGRADED, "failed": EXIT_FAILED}
+EXIT_BY_STATUS = {"ok": EXIT_OK, "degraded": EXIT_DEGRADED, "failed": EXIT_FAILED}
 
 
-def _error(message: str) -> None:
+def print_error(message: str) -> None:
     """One message on stderr, never wrapped (it may be grepped or read in a log)."""
     typer.echo(message, err=True)
 
 
-def _exit(code: int) -> None:
+def exit_with(code: int) -> None:
     """End the command with ``code``. After a lost Prefect API, end the process at once:
     Prefect would otherwise spend minutes at exit trying to send its queued logs and events
     to a server that is gone (the outcome is already reported)."""

@@ -13,14 +13,14 @@ if TYPE_CHECKING:
     from enrich.lists.extract import StreamedList
     from enrich.models import ExtractedList
 from enrich.cli.app import (
-    _EXIT_BY_STATUS,
     EXIT_BAD_INPUT,
+    EXIT_BY_STATUS,
     EXIT_FAILED,
     EXIT_OK,
     NoArxivOption,
     NoS2Option,
-    _error,
     app,
+    print_error,
 )
 
 
@@ -57,7 +57,7 @@ def extract(
         settings = Settings.from_env()
     except ValidationError as error:
         # As EnrichParameters.settings says it for a run: the variable, never the value.
-        _error(f"enrich: invalid setting in the environment: {describe_invalid(error)}")
+        print_error(f"enrich: invalid setting in the environment: {describe_invalid(error)}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
     try:
         list_text = read_list(source, settings)
@@ -228,7 +228,7 @@ def suggest(
     try:
         settings = Settings.from_env()
     except ValidationError as error:
-        _error(f"enrich: invalid setting in the environment: {describe_invalid(error)}")
+        print_error(f"enrich: invalid setting in the environment: {describe_invalid(error)}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
     specs = [ListSpec(source=source)]
     slug = list_slug(source)
@@ -239,15 +239,15 @@ def suggest(
                 specs, Path(scratch), settings, use_arxiv=not no_arxiv, use_s2=not no_s2
             )
         except (InputError, OutputError) as error:
-            _error(f"enrich: {error}")
+            print_error(f"enrich: {error}")
             raise typer.Exit(EXIT_BAD_INPUT) from None
     manifest = report.snapshot.manifest
     if manifest.list_failures:
-        _error(f"enrich: {manifest.list_failures[0].error}")
+        print_error(f"enrich: {manifest.list_failures[0].error}")
         raise typer.Exit(EXIT_BAD_INPUT)
     patch = report.snapshot.patches.get(slug)
     if patch is None:
-        _error(f"enrich: no patch could be made for {source} (see the log)")
+        print_error(f"enrich: no patch could be made for {source} (see the log)")
         raise typer.Exit(EXIT_FAILED)
     fixes = manifest.lists[0].fixes or 0
     if out is None:
@@ -260,14 +260,14 @@ def suggest(
                 with path.open("w", encoding="utf-8", newline="") as handle:
                     handle.write(text)
         except OSError as error:
-            _error(f"enrich: cannot write {out}: {error}")
+            print_error(f"enrich: cannot write {out}: {error}")
             raise typer.Exit(EXIT_BAD_INPUT) from None
         where = f"in {out} (explained in {notes})"
-    _error(f"enrich: {fixes} suggested fixes for {slug} {where}.")
-    code = _EXIT_BY_STATUS[manifest.status]
+    print_error(f"enrich: {fixes} suggested fixes for {slug} {where}.")
+    code = EXIT_BY_STATUS[manifest.status]
     if code != EXIT_OK:
         reasons = "; ".join(manifest.status_reasons)
-        _error(
+        print_error(
             f"enrich: lookups incomplete ({reasons}): fixes may be missing (exit status {code})."
         )
     raise typer.Exit(code)

@@ -15,17 +15,18 @@ if TYPE_CHECKING:
 
     from enrich.summary import RunSummary
     from flows.enrich_lists import EnrichParameters
+
 from enrich.cli.app import (
-    _EXIT_BY_STATUS,
     EXIT_API_LOST,
     EXIT_BAD_INPUT,
+    EXIT_BY_STATUS,
     EXIT_FAILED,
     NoArxivOption,
     NoS2Option,
-    _debug_log,
-    _error,
-    _exit,
     app,
+    debug_log,
+    exit_with,
+    print_error,
 )
 
 #: How long the Prefect API may take to answer the check before a run.
@@ -76,7 +77,7 @@ class _OneLinePerRecord(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info:
-            _debug_log.debug("traceback of: %s", record.getMessage(), exc_info=record.exc_info)
+            debug_log.debug("traceback of: %s", record.getMessage(), exc_info=record.exc_info)
             record.exc_info = None
             record.exc_text = None
         message = record.getMessage()
@@ -167,7 +168,7 @@ def _report(summary: RunSummary, *, full: bool = False) -> int:
     from enrich.models import SourceStatus
 
     reasons = "; ".join(summary.status_reasons)
-    code = _EXIT_BY_STATUS[summary.status]
+    code = EXIT_BY_STATUS[summary.status]
     if summary.status == "failed":
         down = [
             role for role, health in summary.sources.items() if health.status is SourceStatus.DOWN
@@ -180,9 +181,9 @@ def _report(summary: RunSummary, *, full: bool = False) -> int:
                 f"Its record is kept at {summary.snapshot_path}; latest is unchanged "
                 f"({summary.previous_run_id or 'none yet'})"
             )
-        _error(f"enrich: run failed: {reasons}.{unreachable} {kept} (exit status {code}).")
+        print_error(f"enrich: run failed: {reasons}.{unreachable} {kept} (exit status {code}).")
     elif summary.status == "degraded":
-        _error(f"enrich: run degraded: {reasons} (exit status {code}).")
+        print_error(f"enrich: run degraded: {reasons} (exit status {code}).")
     return code
 
 
@@ -211,21 +212,21 @@ def _run_flow(params: EnrichParameters, *, full_summary: bool = False) -> int:
         if api_url is not None:
             _require_api(api_url)
     except InputError as error:
-        _error(f"enrich: {error}")
+        print_error(f"enrich: {error}")
         return EXIT_BAD_INPUT
     with contextlib.ExitStack() as stack:
         if api_url is None:
             try:
                 server = stack.enter_context(TemporaryServer())
             except TemporaryServerError as error:
-                _error(f"enrich: {error} (exit status {EXIT_FAILED}).")
+                print_error(f"enrich: {error} (exit status {EXIT_FAILED}).")
                 return EXIT_FAILED
             api_url = server.api_url
             stack.enter_context(temporary_settings(updates={PREFECT_API_URL: api_url}))
             # Before the server stops: send the logs and events still queued for it.
             stack.callback(_drain_prefect_queues)
         stack.enter_context(temporary_settings(updates={PREFECT_SERVER_ANALYTICS_ENABLED: False}))
-        debug = _debug_log.isEnabledFor(logging.DEBUG)
+        debug = debug_log.isEnabledFor(logging.DEBUG)
         stack.enter_context(_run_logging(Console(stderr=True), debug=debug))
         try:
             state = enrich_lists(params=params, return_state=True)
@@ -235,14 +236,14 @@ def _run_flow(params: EnrichParameters, *, full_summary: bool = False) -> int:
     if isinstance(result, RunSummary):
         return _report(result, full=full_summary)
     if isinstance(result, InputError):
-        _error(f"enrich: {result}")
+        print_error(f"enrich: {result}")
         return EXIT_BAD_INPUT
     if isinstance(result, EnrichError):
-        _error(f"enrich: run failed: {result} (exit status {EXIT_FAILED}).")
+        print_error(f"enrich: run failed: {result} (exit status {EXIT_FAILED}).")
         return EXIT_FAILED
     if isinstance(result, BaseException):
         return _engine_failed(result, api_url)
-    _error(f"enrich: run ended {state.name}: {state.message or result} (exit status 3).")
+    print_error(f"enrich: run ended {state.name}: {state.message or result} (exit status 3).")
     return EXIT_FAILED
 
 
@@ -254,22 +255,22 @@ def _drain_prefect_queues() -> None:
         APILogHandler().flush()
         EventsWorker.drain_all()
     except Exception:  # best effort: the run is over, its outcome already known
-        _debug_log.debug("could not send the queued Prefect logs and events", exc_info=True)
+        debug_log.debug("could not send the queued Prefect logs and events", exc_info=True)
 
 
 def _engine_failed(error: BaseException, api_url: str) -> int:
     """One line for a run that ended in an unexpected error; exit status 4 when the Prefect
     API no longer answers (the likely cause), else 3. The traceback goes to the debug log."""
-    _debug_log.debug("the run ended in an unexpected error", exc_info=error)
+    debug_log.debug("the run ended in an unexpected error", exc_info=error)
     detail = f"{type(error).__name__}: {' '.join(str(error).split())[:300]}"
     problem = _api_answers(api_url)
     if problem is not None:
-        _error(
+        print_error(
             f"enrich: the Prefect API at {api_url} went away during the run ({problem}; "
             f"{detail}); check latest before trusting it (exit status {EXIT_API_LOST})."
         )
         return EXIT_API_LOST
-    _error(
+    print_error(
         f"enrich: run failed: unexpected error ({detail}); run with --debug for the "
         f"traceback (exit status {EXIT_FAILED})."
     )
@@ -303,7 +304,7 @@ def run(
         lock_timeout_seconds=lock_timeout,
         s2_api_key_block=s2_key_block,
     )
-    _exit(_run_flow(params))
+    exit_with(_run_flow(params))
 
 
 @app.command()
@@ -341,7 +342,7 @@ def serve(
 
     api_url = get_current_settings().api.url
     if not api_url:
-        _error(
+        print_error(
             "enrich serve: PREFECT_API_URL is not set. Start a server (`prefect server start`) "
             "and set PREFECT_API_URL=http://127.0.0.1:4200/api"
         )
@@ -350,7 +351,7 @@ def serve(
         schedule = CronSchedule(cron=cron or NIGHTLY_CRON, timezone=timezone or NIGHTLY_TIMEZONE)
     except ValidationError as error:
         problem = error.errors()[0]["msg"]
-        _error(f"enrich serve: bad schedule: {problem}")
+        print_error(f"enrich serve: bad schedule: {problem}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
     params = EnrichParameters(
         out_dir=str(out),
@@ -364,7 +365,7 @@ def serve(
         if s2_key_block is not None:
             load_s2_key(s2_key_block)
     except InputError as error:
-        _error(f"enrich serve: {error}")
+        print_error(f"enrich serve: {error}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
     enrich_lists.serve(
         name=DEPLOYMENT_NAME,
@@ -404,4 +405,4 @@ def demo(
             cache_dir=str(out / "cache"),
         )
         code = _run_flow(params, full_summary=True)
-    _exit(code)
+    exit_with(code)

@@ -4,12 +4,10 @@ contract."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    pass
 from enrich.cli.app import (
     EXIT_BAD_INPUT,
     app,
