@@ -104,7 +104,11 @@ def build_snapshot(run: RunInput, previous: Snapshot | None) -> Snapshot:
     if repeated:
         raise InputError(f"two lists are named {repeated[0]!r}; list slugs must be unique")
     reconciled = reconcile(run.lists, run.arxiv, run.s2, run.titles, remembered_entries(previous))
+    entry_evidence = reconciled.entries
     papers = [settle_publication(p) for p in carry_forward(reconciled.records, previous)]
+    # The records before carry-forward are copies of no further use: freed before the list files
+    # are built, since with the previous snapshot held this is the largest moment of a run.
+    del reconciled
     by_id = {paper.paper_id: paper for paper in papers}
     renamed = renamed_ids(papers)
     # A title match names a paper by S2's best id; the flag names it by its id in papers.json.
@@ -127,7 +131,7 @@ def build_snapshot(run: RunInput, previous: Snapshot | None) -> Snapshot:
     fix_counts: dict[str, int] = {}
     for extracted in run.lists:
         slug = extracted.info.name
-        evidence = [e for e in reconciled.entries if e.list_name == slug]
+        evidence = [e for e in entry_evidence if e.list_name == slug]
         flags = check_entries(evidence, by_id, suggestions)
         text = _text_read(extracted.info, run.list_texts.get(slug))
         if text is not None:
