@@ -65,14 +65,15 @@ class Fields:
     paper_column: bool = False  # ... and the header calls it "Paper"
 
 
-# --------------------------------------------------------------------------- columns
-
 _YEAR_RE = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 _DATE_WORD_RE = re.compile(
     r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\d{4}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}",
     re.IGNORECASE,
 )
 _FIELD_LABEL_RE = re.compile(r"^\W*([A-Za-z][\w .&/-]{0,30}?)\s*[:：]\s*(.*)$", re.DOTALL)
+
+
+# --------------------------------------------------------------------------- columns
 
 _COLUMNS: dict[str, tuple[str, ...]] = {
     "title": (

@@ -1,11 +1,11 @@
 """Reconciliation: list entries + source records -> paper records.
 
 What to look up is planned in :mod:`enrich.papers.lookups`; after the source calls,
-:func:`reconcile` groups the entries of all lists into one :class:`PaperRecord` per paper,
-   keyed by a paper id chosen from the ids the lists give (:func:`choose_paper_id`), and merges
-   the sources' fields by precedence (:data:`FIELD_PRECEDENCE`), recording which source gave
-   each field and when. Carry-forward of values a failed source could not refresh, and the
-   ids a paper had in earlier snapshots, are :func:`enrich.publish.history.carry_forward`'s job.
+:func:`reconcile` groups the entries of all lists into one :class:`PaperRecord` per paper, keyed
+by a paper id chosen from the ids the lists give (:func:`choose_paper_id`), and merges the
+sources' fields by precedence (:data:`FIELD_PRECEDENCE`), recording which source gave each field
+and when. Carry-forward of values a failed source could not refresh, and the ids a paper had in
+earlier snapshots, are :func:`enrich.publish.history.carry_forward`'s job.
 
 Ids for life: a paper's id is taken from the ids its list rows give (arXiv, else DOI, OpenReview,
 ACL, a paper link), in :data:`enrich.contract.PAPER_ID_ORDER`; a source's id (an arXiv id that
@@ -23,8 +23,7 @@ Decision on non-paper entries (course, book, ...): an entry of any kind that car
 work; entries without an id are title-matched only when their kind is ``paper``. Checks apply to
 papers only (:func:`enrich.papers.checks.check_entries`).
 
-Only the first id of each kind in a row is used: a row describes one paper, and a second arXiv
-link in a row is usually a companion paper, not the one the row names.
+Only the first id of each kind in a row is used (:mod:`enrich.papers.lookups` says why).
 """
 
 from __future__ import annotations
