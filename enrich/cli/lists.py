@@ -12,6 +12,7 @@ import typer
 if TYPE_CHECKING:
     from enrich.lists.extract import StreamedList
     from enrich.models import ExtractedList
+
 from enrich.cli.app import (
     EXIT_BAD_INPUT,
     EXIT_BY_STATUS,

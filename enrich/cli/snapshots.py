@@ -8,10 +8,7 @@ from typing import Annotated
 
 import typer
 
-from enrich.cli.app import (
-    EXIT_BAD_INPUT,
-    app,
-)
+from enrich.cli.app import EXIT_BAD_INPUT, app
 
 
 def _resolve_snapshot(reference: str, out: Path) -> Path:
