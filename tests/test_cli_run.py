@@ -94,22 +94,12 @@ def test_run_with_nothing_reachable_exits_3_with_a_clear_message_and_a_snapshot(
 ) -> None:
     """The `make run` situation on a machine without internet, as a real process: Prefect's
     ephemeral server, GitHub and both services unreachable, one attempt per request."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("PREFECT_", "ENRICH_", "ARXIV_", "S2_"))
-    }
-    env.update(
-        PREFECT_HOME=str(tmp_path / "prefect-home"),
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120",
-        DO_NOT_TRACK="1",
+    env = clean_env(
+        tmp_path,
         ARXIV_API_URL=f"{CLOSED_URL}/api/query",
         S2_API_URL=CLOSED_URL,
         ENRICH_GITHUB_RAW_URL=CLOSED_URL,
-        ENRICH_CACHE_DIR=str(tmp_path / "cache"),
         ENRICH_MAX_ATTEMPTS="1",
-        ENRICH_LIST_READ_RETRY_DELAY_SECONDS="0",
     )
     out = tmp_path / "out"
     enrich = Path(sys.executable).parent / "enrich"
@@ -357,8 +347,10 @@ def test_a_locked_output_directory_names_the_option_that_waits_for_it(
 # --------------------------------------------------------------------------- killed, stopped
 
 
-def process_env(tmp_path: Path, standin: StandIn, **extra: str) -> dict[str, str]:
-    """`enrich run` as a real process against the stand-in, on its own temporary server."""
+def clean_env(tmp_path: Path, **settings: str) -> dict[str, str]:
+    """The environment of an `enrich run` process: none of the caller's Prefect or enrich
+    settings, a Prefect home of its own (temporary server), a cache in ``tmp_path``, no pause
+    before a list read's retry; then ``settings``."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -369,15 +361,23 @@ def process_env(tmp_path: Path, standin: StandIn, **extra: str) -> dict[str, str
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120",
         DO_NOT_TRACK="1",
+        ENRICH_CACHE_DIR=str(tmp_path / "cache"),
+        ENRICH_LIST_READ_RETRY_DELAY_SECONDS="0",
+    )
+    env.update(settings)
+    return env
+
+
+def process_env(tmp_path: Path, standin: StandIn, **extra: str) -> dict[str, str]:
+    """`enrich run` as a real process against the stand-in, on its own temporary server."""
+    return clean_env(
+        tmp_path,
         ARXIV_API_URL=standin.arxiv_url,
         S2_API_URL=standin.s2_url,
         ENRICH_ARXIV_PACE_SECONDS="0",
         ENRICH_S2_PACE_SECONDS="0",
-        ENRICH_CACHE_DIR=str(tmp_path / "cache"),
-        ENRICH_LIST_READ_RETRY_DELAY_SECONDS="0",
+        **extra,
     )
-    env.update(extra)
-    return env
 
 
 def start_enrich_run(out: Path, env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
