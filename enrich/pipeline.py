@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pydantic import Field
@@ -24,8 +25,9 @@ from enrich.contract import (
     ListFailure,
 )
 from enrich.errors import InputError, OutputError
+from enrich.handoff import Handoff
 from enrich.lists.config import ListSpec, require_distinct_slugs
-from enrich.lists.extract import extract_list
+from enrich.lists.extract import StreamedList, extract_list
 from enrich.lists.read import ListText, check_readable, list_slug, read_list
 from enrich.models import (
     ArxivRecord,
@@ -39,7 +41,7 @@ from enrich.models import (
     SourceStatus,
     TitleQuery,
 )
-from enrich.papers.lookups import LookupPlan, plan_lookups, plan_suggestions
+from enrich.papers.lookups import LookupPlan, arxiv_key, plan_lookups, plan_suggestions
 from enrich.papers.resolutions import (
     RecalledTitles,
     ResolutionStore,
@@ -62,8 +64,10 @@ __all__ = [
     "S2",
     "ListsRead",
     "RecalledTitles",
+    "TextsRead",
     "answer_recalled",
     "disabled_result",
+    "extract_fetching_arxiv",
     "extract_lists",
     "fetch_arxiv",
     "fetch_s2",
@@ -75,6 +79,7 @@ __all__ = [
     "preflight",
     "publish_snapshot",
     "read_bundled_copy",
+    "read_list_texts",
     "read_lists",
     "read_upstream",
     "recall_titles",
@@ -169,15 +174,55 @@ def read_bundled_copy(spec: ListSpec, settings: Settings, upstream_error: InputE
     return copy.model_copy(update={"info": info})
 
 
-def extract_lists(texts: Sequence[ListText]) -> list[ExtractedList]:
-    """Extract the entries of every list text, in order."""
-    return [extract_list(text) for text in texts]
+def extract_lists(
+    texts: Sequence[ListText], arxiv_keys: Handoff[str] | None = None
+) -> list[ExtractedList]:
+    """Extract the entries of every list text, in order.
+
+    With ``arxiv_keys``, each entry's arXiv lookup key (:func:`arxiv_key`, as
+    :func:`plan_lookups` gives it) is handed over as soon as the entry is read, and the handoff
+    is closed at the end (aborted if extraction fails): a concurrent :func:`fetch_arxiv` asks
+    arXiv meanwhile. The lists are the same either way.
+    """
+    if arxiv_keys is None:
+        return [extract_list(text) for text in texts]
+    try:
+        lists = [_extract_handing_over(text, arxiv_keys) for text in texts]
+    except BaseException:
+        arxiv_keys.abort()
+        raise
+    arxiv_keys.close()
+    return lists
 
 
-def read_lists(
+def _extract_handing_over(text: ListText, arxiv_keys: Handoff[str]) -> ExtractedList:
+    # The collector stays paused for the whole list, as in extract_list (StreamedList alone
+    # pauses it per entry, for callers that serialize each entry as it comes).
+    with gc_paused():
+        streamed = StreamedList(text)
+        entries = []
+        for entry in streamed.entries():
+            entries.append(entry)
+            if (key := arxiv_key(entry)) is not None:
+                arxiv_keys.put(key)
+        return ExtractedList(info=streamed.info, entries=entries, audit=streamed.audit())
+
+
+class TextsRead(Model):
+    """The texts of the lists that could be read (in spec order) and why the others could not."""
+
+    texts: list[ListText] = Field(default_factory=list)
+    failures: list[ListFailure] = Field(default_factory=list)
+
+    def extracted(self, lists: list[ExtractedList]) -> ListsRead:
+        """These texts with ``lists``, their extraction."""
+        return ListsRead(lists=lists, failures=self.failures, texts=list_texts(self.texts))
+
+
+def read_list_texts(
     specs: Sequence[ListSpec], settings: Settings, progress: ProgressHook | None = None
-) -> ListsRead:
-    """Read and extract every list; a list that cannot be read becomes a :class:`ListFailure`.
+) -> TextsRead:
+    """Read every list; a list that cannot be read becomes a :class:`ListFailure`.
 
     A list whose source fails is read from its bundled copy when it has one. ``progress`` is
     told how many lists are read (stage ``lists``).
@@ -195,7 +240,15 @@ def read_lists(
         except InputError as error:
             failures.append(ListFailure(source=spec.source, error=str(error)))
         lists_read.step()
-    return ListsRead(lists=extract_lists(texts), failures=failures, texts=list_texts(texts))
+    return TextsRead(texts=texts, failures=failures)
+
+
+def read_lists(
+    specs: Sequence[ListSpec], settings: Settings, progress: ProgressHook | None = None
+) -> ListsRead:
+    """Read and extract every list (:func:`read_list_texts`, then :func:`extract_lists`)."""
+    read = read_list_texts(specs, settings, progress)
+    return read.extracted(extract_lists(read.texts))
 
 
 # --------------------------------------------------------------------------- sources
@@ -209,7 +262,7 @@ def disabled_result(source: str) -> SourceResult[RecordT]:
 
 
 def fetch_arxiv(
-    arxiv_ids: Sequence[str],
+    arxiv_ids: Iterable[str],
     settings: Settings,
     *,
     enabled: bool = True,
@@ -219,12 +272,15 @@ def fetch_arxiv(
     sleep: Sleep | None = None,
     progress: ProgressHook | None = None,
 ) -> SourceResult[ArxivRecord]:
-    """Fetch arXiv metadata for ``arxiv_ids`` (paper ids ``arxiv:...``).
+    """Fetch arXiv metadata for ``arxiv_ids`` (paper ids ``arxiv:...``): outcomes by key, in
+    key order (as :attr:`LookupPlan.arxiv_ids`) whatever order the ids come in.
 
-    Uses the on-disk cache of ``settings`` (``cache_dir``, ``arxiv_cache_ttl_days``; a TTL of 0
-    disables it). ``before_start`` is called before each arXiv request (see :class:`Pacer`);
-    ``stop`` ends every wait once set; ``clock``/``sleep`` drive pace and back-off (tests);
-    ``progress`` is told how many requests are done.
+    ``arxiv_ids`` may be a :class:`Handoff` still being filled (:func:`extract_lists`):
+    requests start as soon as a batch of ids has come. Uses the on-disk cache of ``settings``
+    (``cache_dir``, ``arxiv_cache_ttl_days``; a TTL of 0 disables it). ``before_start`` is
+    called before each arXiv request (see :class:`Pacer`); ``stop`` ends every wait once set;
+    ``clock``/``sleep`` drive pace and back-off (tests); ``progress`` is told how many requests
+    are done.
     """
     if not enabled:
         return disabled_result(ARXIV)
@@ -236,7 +292,43 @@ def fetch_arxiv(
         sleep=sleep,
         progress=progress,
     )
-    return source.fetch(list(arxiv_ids))
+    result = source.fetch(arxiv_ids)
+    return result.model_copy(update={"outcomes": dict(sorted(result.outcomes.items()))})
+
+
+def extract_fetching_arxiv(
+    texts: Sequence[ListText],
+    settings: Settings,
+    *,
+    enabled: bool = True,
+    stop: StopSignal | None = None,
+    clock: Clock = time.monotonic,
+    sleep: Sleep | None = None,
+    progress: ProgressHook | None = None,
+) -> tuple[list[ExtractedList], SourceResult[ArxivRecord]]:
+    """Extract the lists while arXiv is asked for their ids, entry by entry as they are read.
+
+    The same lists and arXiv outcomes as :func:`extract_lists` then :func:`fetch_arxiv` of the
+    plan's ids, and the same requests (batches of ids not in the cache); but the first request
+    goes out once the first batch's ids are read, so extracting costs no wall time beyond it
+    (arXiv's pace dominates a run). Raises what either raises; an extraction that fails stops
+    the fetch before its next request.
+    """
+    if not enabled:
+        return extract_lists(texts), disabled_result(ARXIV)
+    arxiv_keys: Handoff[str] = Handoff()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="enrich-arxiv") as pool:
+        fetched = pool.submit(
+            fetch_arxiv,
+            arxiv_keys,
+            settings,
+            stop=stop,
+            clock=clock,
+            sleep=sleep,
+            progress=progress,
+        )
+        lists = extract_lists(texts, arxiv_keys)
+        return lists, fetched.result()
 
 
 def fetch_s2(paper_ids: Sequence[str], s2: SemanticScholarSource | None) -> SourceResult[S2Record]:
@@ -381,10 +473,9 @@ def run_enrichment(
     with relaxed_gc():
         recover_output(out_dir)
         started_at = now()
-        read = read_lists(specs, settings, progress)
-        plan: LookupPlan = plan_lookups(read.lists)
-        arxiv = fetch_arxiv(
-            plan.arxiv_ids,
+        texts = read_list_texts(specs, settings, progress)
+        lists, arxiv = extract_fetching_arxiv(
+            texts.texts,
             settings,
             enabled=use_arxiv,
             stop=stop,
@@ -392,6 +483,8 @@ def run_enrichment(
             sleep=sleep,
             progress=progress,
         )
+        read = texts.extracted(lists)
+        plan: LookupPlan = plan_lookups(read.lists)
         s2_source = (
             SemanticScholarSource(settings, stop=stop, clock=clock, sleep=sleep, progress=progress)
             if use_s2

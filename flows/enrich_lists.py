@@ -18,7 +18,7 @@ written in every case it can be. Deployments: ``prefect.yaml`` (work pool) and `
 # https://github.com/PrefectHQ/prefect/issues/19288 and
 # https://docs.prefect.io/v3/how-to-guides/workflows/pass-inputs.
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -27,6 +27,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE as NO_CACHE
 from prefect.client.schemas.objects import TaskRun
+from prefect.futures import PrefectFuture
 from prefect.states import Completed, Failed, State
 from prefect.tasks import Task
 from prefect.utilities.annotations import quote
@@ -35,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from enrich import pipeline, progress
 from enrich.collector import relaxed_gc
 from enrich.errors import EnrichError, InputError
+from enrich.handoff import Handoff
 from enrich.lists.config import ListSpec, resolve_list_specs
 from enrich.lists.read import ListText
 from enrich.models import ArxivRecord, ExtractedList, S2Record, SourceResult, TitleQuery
@@ -206,8 +208,10 @@ def read_bundled_task(spec: ListSpec, settings: Settings, upstream_error: InputE
 
 
 @task(name="extract-entries", cache_policy=NO_CACHE)
-def extract_task(texts: list[ListText]) -> list[ExtractedList]:
-    lists = pipeline.extract_lists(texts)
+def extract_task(
+    texts: list[ListText], arxiv_keys: Handoff[str] | None = None
+) -> list[ExtractedList]:
+    lists = pipeline.extract_lists(texts, arxiv_keys)
     logger = get_run_logger()
     for extracted in lists:
         audit = extracted.audit
@@ -255,7 +259,7 @@ def _log_source(result: SourceResult[Any]) -> None:
 
 @task(name="fetch-arxiv", cache_policy=NO_CACHE)
 def fetch_arxiv_task(
-    arxiv_ids: list[str],
+    arxiv_ids: Iterable[str],
     settings: Settings,
     enabled: bool,
     before_start: BeforeStart | None,
@@ -393,9 +397,9 @@ def _shared_rate_limit(name: str) -> BeforeStart:
     return take_slot
 
 
-def _read_lists(
+def _read_texts(
     specs: list[ListSpec], settings: Settings, hook: progress.ProgressHook
-) -> pipeline.ListsRead:
+) -> pipeline.TextsRead:
     logger = get_run_logger()
     # The pause is a setting (tests and impatient users set 0), so it is applied per run.
     read_task = read_upstream_task.with_options(
@@ -416,11 +420,36 @@ def _read_lists(
                 logger.warning("List %s cannot be read: %s", spec.source, final_error)
                 failures.append(ListFailure(source=spec.source, error=str(final_error)))
         lists_read.step()
-    return pipeline.ListsRead(
-        lists=extract_task(texts) if texts else [],
-        failures=failures,
-        texts=pipeline.list_texts(texts),
+    return pipeline.TextsRead(texts=texts, failures=failures)
+
+
+def _extract_fetching_arxiv(
+    texts: pipeline.TextsRead,
+    settings: Settings,
+    params: EnrichParameters,
+    before_start: BeforeStart | None,
+    stop: StopSignal,
+    hook: progress.ProgressHook,
+) -> tuple[pipeline.ListsRead, PrefectFuture[SourceResult[ArxivRecord]]]:
+    """Extract the lists while the arXiv task fetches their ids as they are read (see
+    :func:`enrich.pipeline.extract_fetching_arxiv`); returns the lists and the arXiv future."""
+    arxiv_keys: Handoff[str] | None = Handoff() if params.use_arxiv and texts.texts else None
+    arxiv_future = fetch_arxiv_task.submit(
+        _unvisited(arxiv_keys if arxiv_keys is not None else []),
+        settings,
+        params.use_arxiv,
+        before_start,
+        _unvisited(stop),
+        hook,
     )
+    try:
+        lists = extract_task(_unvisited(texts.texts), _unvisited(arxiv_keys)) if texts.texts else []
+    finally:
+        # extract_lists closes the handoff; should the task not even start, the fetch must not
+        # wait for ids forever (a no-op once closed).
+        if arxiv_keys is not None:
+            arxiv_keys.abort()
+    return texts.extracted(lists), arxiv_future
 
 
 _T = TypeVar("_T")
@@ -551,11 +580,11 @@ def _enrich(params: EnrichParameters, stop: StopSignal) -> State[RunSummary]:
         progress.reporting(logger, paces, interval=settings.progress_log_seconds) as run_progress,
     ):
         hook = run_progress.update
-        read = _read_lists(specs, settings, hook)
-        plan = plan_task(_unvisited(read.lists))
-        arxiv_future = fetch_arxiv_task.submit(
-            plan.arxiv_ids, settings, params.use_arxiv, arxiv_before_start, _unvisited(stop), hook
+        texts = _read_texts(specs, settings, hook)
+        read, arxiv_future = _extract_fetching_arxiv(
+            texts, settings, params, arxiv_before_start, stop, hook
         )
+        plan = plan_task(_unvisited(read.lists))
         s2_source = (
             SemanticScholarSource(settings, before_start=s2_before_start, stop=stop, progress=hook)
             if params.use_s2

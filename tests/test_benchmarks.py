@@ -428,12 +428,12 @@ bench_steps = _load("bench_steps", "steps.py")
 def test_steps_benchmark_times_every_step_and_restores_the_pipeline(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    real_read = bench_steps.pipeline.read_lists
+    real_read = bench_steps.pipeline.read_list_texts
     assert bench_steps.main(["--papers", "30"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("library run of 30 generated papers at pace 0: ")
     assert [line.split("  ")[1].strip() for line in lines[1:]] == [
         label for _, _, label in bench_steps.STEPS
     ]
-    assert bench_steps.pipeline.read_lists is real_read  # the wrappers are gone after the run
+    assert bench_steps.pipeline.read_list_texts is real_read  # the wrappers are gone after the run
     assert bench_steps.synthetic_list(2).count("arxiv.org/abs/") == 2

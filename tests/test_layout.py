@@ -50,8 +50,9 @@ def test_no_import_runs_back_up_a_stage() -> None:
 
 
 def test_shared_modules_import_no_stage() -> None:
-    """models, contract, settings, errors, titles, progress and collector sit beside the
-    stages, under all of them."""
-    for name in ["models", "contract", "settings", "errors", "titles", "progress", "collector"]:
+    """models, contract, settings, errors, titles, progress, collector and handoff sit beside
+    the stages, under all of them."""
+    shared = ["models", "contract", "settings", "errors", "titles", "progress", "collector"]
+    for name in [*shared, "handoff"]:
         imported = _imported_enrich_modules(PACKAGE / f"{name}.py")
         assert imported & (set(STAGES) | TOP_ONLY) == set(), name

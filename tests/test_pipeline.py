@@ -17,8 +17,10 @@ from enrich import summary as summary_module
 from enrich.contract import FlagKind, RunStatus
 from enrich.errors import InputError, OutputError
 from enrich.lists.config import DEFAULT_LISTS, ListSpec
+from enrich.lists.extract import StreamedList
 from enrich.lists.read import list_slug
 from enrich.models import (
+    Entry,
     Outcome,
     OutcomeStatus,
     S2Record,
@@ -26,6 +28,7 @@ from enrich.models import (
     SourceResult,
     SourceStatus,
 )
+from enrich.papers.lookups import plan_lookups
 from enrich.papers.resolutions import RESOLUTIONS_DIR
 from enrich.publish.snapshot import build_snapshot
 from enrich.settings import Settings
@@ -100,6 +103,50 @@ def test_read_bundled_copy_reraises_the_upstream_error_when_there_is_no_copy(
     with pytest.raises(InputError) as raised:
         pipeline.read_bundled_copy(ListSpec(source="github:a/b"), settings, error)
     assert raised.value is error
+
+
+def test_extracting_while_arxiv_is_asked_gives_what_one_after_the_other_gives(
+    settings: Settings, standin: StandIn, tmp_path: Path
+) -> None:
+    texts = pipeline.read_list_texts(bundled_specs(), settings).texts
+    lists = pipeline.extract_lists(texts)
+    plan = plan_lookups(lists)
+    one_after_the_other = pipeline.fetch_arxiv(
+        plan.arxiv_ids, settings.model_copy(update={"cache_dir": tmp_path / "first"})
+    )
+    requests = standin.count("arxiv")
+
+    together, arxiv = pipeline.extract_fetching_arxiv(
+        texts, settings.model_copy(update={"cache_dir": tmp_path / "second"})
+    )
+    assert together == lists
+    assert list(arxiv.outcomes) == plan.arxiv_ids  # key order, whatever order they came in
+    assert {key: (o.status, o.record) for key, o in arxiv.outcomes.items()} == {
+        key: (o.status, o.record) for key, o in one_after_the_other.outcomes.items()
+    }
+    assert standin.count("arxiv") == 2 * requests  # the same requests again, no more
+
+
+def test_an_extraction_that_fails_stops_the_arxiv_fetch_before_its_next_request(
+    settings: Settings, standin: StandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [f"- [Paper {n}](https://arxiv.org/abs/2401.{n:05d})" for n in range(1, 151)]
+    path = tmp_path / "list.md"
+    path.write_text("# A list\n\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    texts = pipeline.read_list_texts([ListSpec(source=str(path))], settings).texts
+
+    class FailingMidway(StreamedList):
+        def entries(self) -> Iterator[Entry]:
+            for number, entry in enumerate(super().entries(), start=1):
+                if number == 121:
+                    raise RuntimeError("extraction bug")
+                yield entry
+
+    monkeypatch.setattr(pipeline, "StreamedList", FailingMidway)
+    with pytest.raises(RuntimeError, match="extraction bug"):
+        pipeline.extract_fetching_arxiv(texts, settings)
+    # The first 100 ids were asked for while extracting; the 20 read after them never are.
+    assert standin.count("arxiv") == 1
 
 
 # --------------------------------------------------------------------------- sources

@@ -554,3 +554,52 @@ def test_progress_counts_batch_requests_including_a_split_batch(
     assert big.count("arxiv") == 3 + 1  # first batch rejected, then its halves, then the rest
     source.fetch(synthetic_ids(150))  # all cached: nothing more to do
     assert calls[-1] == ("arxiv", 4, 4)
+
+
+# --------------------------------------------------------------------------- streamed ids
+
+
+def test_a_stream_of_ids_is_asked_for_batch_by_batch_while_it_is_still_produced(
+    settings: Settings, big: StandIn
+) -> None:
+    requests_seen: list[int] = []
+
+    def produced() -> Iterator[str]:
+        # The stream an extraction hands over: a cached id, repeats, then new ids one by one.
+        yield "arxiv:2501.00003"
+        for arxiv_id in synthetic_ids(250):
+            yield arxiv_id
+            yield arxiv_id  # a second row with the same paper
+            requests_seen.append(big.count("arxiv"))  # requests made before the next id
+
+    source = source_for(point_at(settings, big))
+    source.fetch(["arxiv:2501.00003"])  # now cached
+    big.reset()
+    streamed = source.fetch(produced())
+
+    # A batch goes out as soon as 100 ids not in the cache have come (2501.00101 is the 100th,
+    # 2501.00201 the 200th), before the stream goes on.
+    assert requests_seen[99] == 0 and requests_seen[100] == 1
+    assert requests_seen[199] == 1 and requests_seen[200] == 2
+    assert big.count("arxiv") == 3  # 249 uncached ids: 100 + 100 + 49
+    assert list(streamed.outcomes) == synthetic_ids(250)[2:3] + [
+        arxiv_id for arxiv_id in synthetic_ids(250) if arxiv_id != "arxiv:2501.00003"
+    ]
+    assert streamed.health.cache_hits == 1
+    assert all(outcome.status is OutcomeStatus.OK for outcome in streamed.outcomes.values())
+
+
+def test_a_sequence_is_looked_up_whole_before_its_batches_so_progress_knows_them_all(
+    settings: Settings, big: StandIn
+) -> None:
+    calls: list[tuple[str, int, int]] = []
+    clock = FakeClock()
+    source = ArxivSource(
+        point_at(settings, big),
+        clock=clock,
+        sleep=clock.sleep,
+        progress=lambda *args: calls.append(args),
+    )
+    source.fetch(synthetic_ids(250))
+    assert calls[0] == ("arxiv", 0, 3)
+    assert calls[-1] == ("arxiv", 3, 3)

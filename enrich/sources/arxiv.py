@@ -42,7 +42,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from xml.etree import ElementTree
 
@@ -251,13 +251,22 @@ class ArxivSource:
         """Health over every :meth:`fetch` so far."""
         return self._health(self._total, self._outcome_counts)
 
-    def fetch(self, ids: Sequence[str]) -> SourceResult[ArxivRecord]:
-        """Outcomes for ``ids`` (bare or ``arxiv:``-prefixed, versions ignored), in input order."""
+    def fetch(self, ids: Iterable[str]) -> SourceResult[ArxivRecord]:
+        """Outcomes for ``ids`` (bare or ``arxiv:``-prefixed, versions ignored), in input order.
+
+        ``ids`` may be a stream that is still being produced (an
+        :class:`enrich.handoff.Handoff`): a batch is requested as soon as :data:`BATCH_SIZE` ids
+        not in the cache have come, so the requests start while the producer works on (and
+        ``progress`` learns the number of batches as they form). A sequence is looked up in the
+        cache whole first, so that ``progress`` knows every batch from the start.
+        """
         if isinstance(ids, str):
             raise TypeError("ids must be a sequence of arXiv ids, not a single string")
         self._call = _Counters()
         outcomes: dict[str, Outcome[ArxivRecord]] = {}
         wanted: list[str] = []
+        missing: list[str] = []
+        streamed = not isinstance(ids, Sequence)
         for raw in ids:
             arxiv_id = normalize_arxiv_id(raw)
             if arxiv_id is None:
@@ -283,8 +292,11 @@ class ArxivSource:
             # stays visibly failed rather than silently missing.
             outcomes[key] = self._failed(key, "not fetched")
             wanted.append(arxiv_id)
+            if streamed and len(wanted) == BATCH_SIZE:
+                missing += self._fetch_round(wanted, outcomes, final=False)
+                wanted = []
 
-        missing = self._fetch_round(wanted, outcomes, final=False)
+        missing += self._fetch_round(wanted, outcomes, final=False)
         if missing:
             logger.info("asking again for %d ids missing from arXiv's answers", len(missing))
             self._call.retries += (len(missing) + BATCH_SIZE - 1) // BATCH_SIZE
