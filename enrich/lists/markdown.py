@@ -8,8 +8,8 @@ parser (plus GFM tables and strikethrough) gives them; they only skip work:
 - the ``text`` rule stops only at characters that an enabled inline rule starts at (the
   default set also stops at ``:``, ``-``, ``#``, ... for plugins, each stop costing a call of
   every rule);
-- the ``link`` rule reads the common ``[label](target)`` at once (:func:`_link`) and leaves
-  everything else to markdown-it-py's own rule.
+- the ``link`` rule reads the common ``[label](target)`` and ``[[label]](target)`` at once
+  (:func:`_link`) and leaves everything else to markdown-it-py's own rule.
 """
 
 from __future__ import annotations
@@ -35,6 +35,12 @@ _TERMINATOR_RE = re.compile("[" + re.escape(_RULE_CHARS) + "]")
 _SIMPLE_LINK_RE = re.compile(
     r"\[([^" + re.escape(_RULE_CHARS) + r"]+)\]\(([^\x00-\x20\x7f()<\\&]+)\)"
 )
+#: ``[[label]](target)`` (``[[pdf]](url)``), label and target as above: without link reference
+#: definitions in the document, the inner ``[label]`` is no link and the link's text is
+#: ``[label]``, one text token.
+_BRACKETED_LINK_RE = re.compile(
+    r"\[(\[[^" + re.escape(_RULE_CHARS) + r"]+\])\]\(([^\x00-\x20\x7f()<\\&]+)\)"
+)
 #: Below this inline nesting level the label parser always runs its rules (markdown-it skips
 #: to the end of the text when the nesting limit is reached, which the shortcut does not do).
 _SHORTCUT_MAX_LEVEL = 20
@@ -45,11 +51,15 @@ def _link(state: StateInline, silent: bool) -> bool:
 
     For ``[label](target)`` as :data:`_SIMPLE_LINK_RE` matches it, markdown-it-py finds the
     label's end at the first ``]``, reads the target as written, finds no title, and tokenizes
-    the label into one text token: the same tokens are pushed here directly.
+    the label into one text token: the same tokens are pushed here directly. Likewise for
+    ``[[label]](target)`` (:data:`_BRACKETED_LINK_RE`) when no reference could make the inner
+    ``[label]`` a link.
     """
     if state.level < _SHORTCUT_MAX_LEVEL:
         match = _SIMPLE_LINK_RE.match(state.src, state.pos, state.posMax)
-        if match is not None and state.md.validateLink(match.group(2)):
+        if match is None and not state.env.get("references"):
+            match = _BRACKETED_LINK_RE.match(state.src, state.pos, state.posMax)
+        if match is not None and _unscanned(state, match) and state.md.validateLink(match.group(2)):
             if not silent:
                 token = state.push("link_open", "a", 1)
                 token.attrs = {"href": match.group(2)}
@@ -58,6 +68,14 @@ def _link(state: StateInline, silent: bool) -> bool:
             state.pos = match.end()
             return True
     return markdown_it_link(state, silent)
+
+
+def _unscanned(state: StateInline, match: re.Match[str]) -> bool:
+    """No earlier look-ahead scanned the label: markdown-it-py's own rule would then reuse what
+    that scan cached, which differs from a fresh reading where the scan hit the nesting limit
+    (``[[[...[[a](b)``: the text after the 40th bracket is skipped to the end)."""
+    cache = state.cache
+    return not cache or not any(p in cache for p in range(state.pos + 1, match.end(1) + 1))
 
 
 def parser(max_nesting: int) -> MarkdownIt:
