@@ -1,10 +1,11 @@
 """Reading a list's structure: markdown and raw HTML -> a stream of units and section events.
 
-The text is parsed with markdown-it-py (CommonMark plus GFM tables); raw HTML blocks are read
-with the standard library's HTML parser. One pass over the flat token stream (no recursion, so
-deeply nested input cannot exhaust the stack) turns them into :class:`~enrich.lists.inline.Unit`
-s (list items, table rows, HTML ``<tr>``/``<li>``, paragraphs, headings) and section events
-(``<details>`` opened and closed, a ``<summary>``), in document order. Which units are entries,
+The text is parsed with markdown-it-py (CommonMark plus GFM tables, configured in
+:mod:`enrich.lists.markdown`); raw HTML blocks are read with the standard library's HTML parser.
+One pass over the flat token stream (no recursion, so deeply nested input cannot exhaust the
+stack) turns them into :class:`~enrich.lists.inline.Unit` s (list items, table rows, HTML
+``<tr>``/``<li>``, paragraphs, headings) and section events (``<details>`` opened and closed, a
+``<summary>``), in document order. Which units are entries,
 and under which section, is decided afterwards (:mod:`enrich.lists.entries`).
 
 Besides the units, the reading keeps what the audit needs to explain an id outside entries: code
