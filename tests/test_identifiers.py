@@ -165,6 +165,27 @@ def test_links_without_ids(url: str) -> None:
     assert normalize_id(url) is None
 
 
+def test_parsed_links_hold_valid_typed_values() -> None:
+    # parse_link builds its results without validation: each must equal its validated copy
+    urls = [
+        "https://arxiv.org/abs/2401.04088v2",
+        "https:/FFD/arxiv.org/abs/2404.08452",
+        "https://doi.org/10.1145/3219819.3220007",
+        "https://dl.acm.org/doi/pdf/10.1145/3219819.3220007",
+        "https://openreview.net/forum?id=PQ2zoIZqvm",
+        "https://aclanthology.org/P19-1103/",
+        "https://huggingface.co/papers/2510.04849",
+        "https://openaccess.thecvf.com/content/ICCV2023/papers/Chen_AdaMV-MoE_paper.pdf",
+        "https://arxiv.org/list/cs.CL/recent",
+        "https://github.com/o/r",
+        "[x](https://arxiv.org/abs/2401.04088)",
+    ]
+    for url in urls:
+        link = parse_link(url)
+        again = ParsedLink.model_validate(link.model_dump())
+        assert again == link, url
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -1,10 +1,11 @@
 """Reading a list's structure: markdown and raw HTML -> a stream of units and section events.
 
-The text is parsed with markdown-it-py (CommonMark plus GFM tables); raw HTML blocks are read
-with the standard library's HTML parser. One pass over the flat token stream (no recursion, so
-deeply nested input cannot exhaust the stack) turns them into :class:`~enrich.lists.inline.Unit`
-s (list items, table rows, HTML ``<tr>``/``<li>``, paragraphs, headings) and section events
-(``<details>`` opened and closed, a ``<summary>``), in document order. Which units are entries,
+The text is parsed with markdown-it-py (CommonMark plus GFM tables, configured in
+:mod:`enrich.lists.markdown`); raw HTML blocks are read with the standard library's HTML parser.
+One pass over the flat token stream (no recursion, so deeply nested input cannot exhaust the
+stack) turns them into :class:`~enrich.lists.inline.Unit` s (list items, table rows, HTML
+``<tr>``/``<li>``, paragraphs, headings) and section events (``<details>`` opened and closed, a
+``<summary>``), in document order. Which units are entries,
 and under which section, is decided afterwards (:mod:`enrich.lists.entries`).
 
 Besides the units, the reading keeps what the audit needs to explain an id outside entries: code
@@ -30,6 +31,7 @@ from markdown_it.common.utils import normalizeReference
 from markdown_it.token import Token
 
 from enrich.lists.inline import InlineBuilder, Unit, UnitRole, cells_text, clean_text
+from enrich.lists.markdown import parser
 
 __all__ = ["Document", "SectionEvent", "read_document"]
 
@@ -264,7 +266,7 @@ class _Walker:
         cell = -1
         heading: Unit | None = None
         # A top-level paragraph waits for the next token: "Title" followed by a "---" line is a
-        # setext heading (the lheading rule is off, see _parser).
+        # setext heading (the lheading rule is off, see enrich.lists.markdown).
         pending: Token | None = None
         for tok in tokens:
             kind = tok.type
@@ -411,23 +413,8 @@ def _underlines(paragraph: Token, hr: Token) -> bool:
 
 # --------------------------------------------------------------------------- parser
 
-
-def _parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"maxNesting": MAX_NESTING}).enable(["table", "strikethrough"])
-    # Setext headings ("Title" over "===" or "---") are recognized by the walk instead: the
-    # lheading rule re-scans every paragraph and costs a quarter of the parse time.
-    md.disable("lheading")
-    # Inline content is parsed block by block during the walk (memory, see module docstring);
-    # text_join only merges escaped characters into text, which the walk reads as text anyway.
-    md.disable(["inline", "text_join"])
-    # Keep link targets exactly as written (no percent-encoding): ids are read from them, and
-    # skipping the normalization is a large share of parse time on big lists.
-    md.normalizeLink = lambda url: url  # type: ignore[method-assign]
-    md.normalizeLinkText = lambda link: link  # type: ignore[method-assign]
-    return md
-
-
-_MD = _parser()
+#: The parser (:mod:`enrich.lists.markdown`).
+_MD = parser(MAX_NESTING)
 
 
 def read_document(text: str) -> Document:

@@ -329,12 +329,11 @@ def _is_tag(text: str, words: list[str], *, bracketed: bool) -> bool:
         return True  # "IEEE Transactions on Neural Networks 2006", "Communications in ... 2017"
     anchored = False  # at least one venue, year or date word
     acronyms = 0
-    original = _words(text)
+    original: list[str] | None = None  # the words as written, split when an acronym is asked
     for index, word in enumerate(words):
         word = word.strip(".:!\"-'’")
         if not word:
             continue
-        raw = original[index].strip(".:!\"-'’") if index < len(original) else word
         if word in _VENUES or _YEAR_RE.match(word) or _SHORT_YEAR_RE.match(word):
             anchored = True
         elif _DATE_TOKEN_RE.match(word) or word.rstrip(".") in _MONTHS:
@@ -345,10 +344,13 @@ def _is_tag(text: str, words: list[str], *, bracketed: bool) -> bool:
             continue
         elif _ID_TOKEN_RE.match(word):
             anchored = True  # "arXiv preprint arXiv:1703.06870"
-        elif _ACRONYM_RE.match(raw.rstrip("0123456789'’") or raw):
-            acronyms += 1
         else:
-            return False
+            if original is None:
+                original = _words(text)
+            raw = original[index].strip(".:!\"-'’") if index < len(original) else word
+            if not _ACRONYM_RE.match(raw.rstrip("0123456789'’") or raw):
+                return False
+            acronyms += 1
     if acronyms:
         # An unknown acronym is a venue only next to a year ("ASE 2026"), or alone in brackets.
         has_year = any(_YEAR_RE.match(w) or _SHORT_YEAR_RE.match(w) for w in words)

@@ -405,7 +405,10 @@ def _italic_line_after(every: list[Piece], title: Piece) -> str | None:
 def _field_value(unit: Unit, labels: tuple[str, ...]) -> str | None:
     """The value of a ``Label: value`` line of the unit (``**Authors**: A, B``)."""
     for ln in unit.lines:
-        text = clean_text(ln.text)
+        text = ln.text
+        if ":" not in text and "：" not in text and "&" not in text:
+            continue  # no label ("&colon;" would decode to one)
+        text = clean_text(text)
         match = _FIELD_LABEL_RE.match(text.replace("*", ""))
         if match and match.group(1).strip().lower() in labels:
             value = tidy(match.group(2))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from enrich.lists.classify import PieceKind, classify, tidy
 from enrich.lists.identifiers import ID_KINDS, IdKind, normalize_id, parse_link
@@ -136,23 +136,26 @@ def link_role(url: str, label: str, kind: IdKind, *, is_title_cell_link: bool) -
 
 @dataclass(slots=True)
 class LinkReading:
-    links: list[Link] = field(default_factory=list)
-    ids: Identifiers = field(default_factory=Identifiers)
-    paper_urls: list[str] = field(default_factory=list)
-    flags: list[str] = field(default_factory=list)
-    has_paper: bool = False
-    has_code: bool = False
+    # no defaults: a validated empty Identifiers() per entry would cost as much as reading it
+    links: list[Link]
+    ids: Identifiers
+    paper_urls: list[str]
+    flags: list[str]
+    has_paper: bool
+    has_code: bool
 
 
 def read_links(unit: Unit, title_cell_link: int | None) -> LinkReading:
     """Links of ``unit`` with roles, its normalized ids (links first, then ids written as text),
     its paper URLs without an id and the quirks of its links. Linear in the number of links."""
-    reading = LinkReading()
+    links: list[Link] = []
+    paper_urls: list[str] = []
     ids: dict[IdKind, list[str]] = {k: [] for k in ID_KINDS}
     seen_ids: set[tuple[IdKind, str]] = set()
     seen_links: set[tuple[str, str, int, str | None]] = set()
     seen_urls: set[str] = set()
     flags: dict[str, None] = {}
+    paper_role = code_role = False  # a link of that role is among the entry's links
     for index, raw in enumerate(unit.links):
         if is_anchor(raw.url):
             continue
@@ -163,7 +166,7 @@ def read_links(unit: Unit, title_cell_link: int | None) -> LinkReading:
         key = (raw.url, label, raw.line, raw.target)
         if key not in seen_links:
             seen_links.add(key)
-            reading.links.append(
+            links.append(
                 Link.model_construct(
                     url=raw.url,
                     label=label,
@@ -172,35 +175,40 @@ def read_links(unit: Unit, title_cell_link: int | None) -> LinkReading:
                     target=raw.target,
                 )
             )
+            paper_role = paper_role or role is LinkRole.PAPER
+            code_role = code_role or role is LinkRole.CODE
         if parsed.id is not None:
             if (parsed.kind, parsed.id) not in seen_ids:
                 seen_ids.add((parsed.kind, parsed.id))
                 ids[parsed.kind].append(parsed.id)
         elif role is LinkRole.PAPER and raw.url not in seen_urls:
             seen_urls.add(raw.url)
-            reading.paper_urls.append(raw.url)
+            paper_urls.append(raw.url)
         for flag in parsed.flags:
             flags[flag] = None
     # An id written as text ("arXiv preprint arXiv:1502.04623") is the entry's only when the
     # entry links no paper: a linked paper is the one the row means (the audit reports the
     # mention otherwise).
-    linked_paper = bool(seen_ids) or any(lk.role is LinkRole.PAPER for lk in reading.links)
+    linked_paper = bool(seen_ids) or paper_role
     for paper_id in [] if linked_paper else text_ids(unit):
         kind_name, _, bare = paper_id.partition(":")
         kind = IdKind(kind_name)
         if (kind, bare) not in seen_ids:
             seen_ids.add((kind, bare))
             ids[kind].append(bare)
-    reading.ids = Identifiers.model_construct(
-        arxiv=ids[IdKind.ARXIV],
-        doi=ids[IdKind.DOI],
-        openreview=ids[IdKind.OPENREVIEW],
-        acl=ids[IdKind.ACL],
+    return LinkReading(
+        links=links,
+        ids=Identifiers.model_construct(
+            arxiv=ids[IdKind.ARXIV],
+            doi=ids[IdKind.DOI],
+            openreview=ids[IdKind.OPENREVIEW],
+            acl=ids[IdKind.ACL],
+        ),
+        paper_urls=paper_urls,
+        flags=list(flags),
+        has_paper=paper_role or bool(seen_ids),
+        has_code=code_role,
     )
-    reading.flags = list(flags)
-    reading.has_paper = any(lk.role is LinkRole.PAPER for lk in reading.links) or any(ids.values())
-    reading.has_code = any(lk.role is LinkRole.CODE for lk in reading.links)
-    return reading
 
 
 # --------------------------------------------------------------------------- written targets
@@ -266,18 +274,20 @@ def _find_target(text: str, start: int, link: RawLink) -> tuple[str, int] | None
 def _destination(text: str, start: int) -> tuple[str, int] | None:
     """The destination written at ``start`` (after ``](``): ``<...>`` or up to the closing
     parenthesis (balanced), surrounding spaces not included."""
-    index = start
-    while index < len(text) and text[index] in " \t":
-        index += 1
+    index = _BLANKS_RE.match(text, start).end()  # type: ignore[union-attr]  # always matches
     if index < len(text) and text[index] == "<":
         close = text.find(">", index)
         return (text[index : close + 1], close + 1) if close >= 0 else None
     depth = 0
     end = index
-    while end < len(text):
+    while True:
+        # runs of characters that neither nest, escape nor end the destination, at once
+        end = _DESTINATION_RUN_RE.match(text, end).end()  # type: ignore[union-attr]
+        if end >= len(text):
+            break
         char = text[end]
-        if char == "\\" and end + 1 < len(text):
-            end += 2
+        if char == "\\":
+            end += 2 if end + 1 < len(text) else 1
             continue
         if char == "(":
             depth += 1
@@ -285,15 +295,21 @@ def _destination(text: str, start: int) -> tuple[str, int] | None:
             if depth == 0:
                 break
             depth -= 1
-        elif char in " \t":
+        else:  # a space or a tab
             break
         end += 1
     return (text[index:end], end) if end > index else None
+
+
+_BLANKS_RE = re.compile(r"[ \t]*")
+_DESTINATION_RUN_RE = re.compile(r"[^\\() \t]*")
+_ESCAPED_RE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
 def _unescape(written: str) -> str:
     text = written.strip()
     if text.startswith("<") and text.endswith(">"):
         text = text[1:-1]
-    text = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
+    if "\\" in text:
+        text = _ESCAPED_RE.sub(r"\1", text)
     return html.unescape(text).strip() if "&" in text else text.strip()
