@@ -3,8 +3,10 @@ is documented for consumers in outputs/README.md."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import jsonschema
@@ -36,6 +38,7 @@ from enrich.contract import (
     json_schemas,
     papers_from_json,
     papers_json,
+    papers_json_bytes,
     papers_to_jsonable,
 )
 from enrich.lists.extract import extract_list
@@ -134,6 +137,72 @@ def test_papers_json_built_paper_by_paper_is_the_text_of_the_whole_list(tmp_path
     assert papers_json(papers) == dump_json(papers_to_jsonable(papers))
     assert papers_json(papers[:1]) == dump_json(papers_to_jsonable(papers[:1]))
     assert papers_json([]) == dump_json([]) == "[]\n"
+
+
+def _paper_of_every_value_kind(citations: int) -> PaperRecord:
+    """A record with dates, times (UTC with and without microseconds, another offset, naive),
+    enums, nulls, nested models and non-ASCII text: each kind of value papers.json holds."""
+    paris = dt.timezone(dt.timedelta(hours=2))
+    return PaperRecord.model_validate(
+        {
+            "paper_id": "arxiv:2402.00002",
+            "aliases": ["doi:10.48550/arxiv.2402.00002"],
+            "kind": "paper",
+            "ids": {"arxiv": ["2402.00002"], "s2": ["abc"]},
+            "title": "Ünïcode “quoted” \u2028 paper",
+            "authors": [{"name": "A. Author", "affiliations": ["Lab"], "s2_id": "1"}],
+            "year": 2024,
+            "publication_status": "published",
+            "venue": "NeurIPS",
+            "publication_date": dt.date(2024, 12, 10),
+            "arxiv_published": dt.date(2024, 2, 1),
+            "citation_count": citations,
+            "lookups": {"arxiv": "ok", "s2": "failed"},
+            "sources": {
+                "title": {
+                    "source": "arxiv",
+                    "fetched_at": dt.datetime(2026, 1, 2, 3, 4, 5, 6, dt.UTC),
+                },
+                "year": {
+                    "source": "arxiv",
+                    "fetched_at": dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
+                },
+                "venue": {
+                    "source": "s2",
+                    "fetched_at": dt.datetime(2026, 1, 2, 3, 4, tzinfo=paris),
+                },
+                "citation_count": {
+                    "source": "s2",
+                    "fetched_at": "2026-01-02T03:04:05",
+                    "stale": True,
+                },
+                "kind": {"source": "list"},
+            },
+            "appearances": [{"list_name": "alpha", "position": 1, "line": 3, "title": "T"}],
+        }
+    )
+
+
+def test_papers_json_writes_every_kind_of_value_as_pydantic_json_mode() -> None:
+    """papers_json dumps in python mode and lets orjson write dates, times and enums: the text
+    must be pydantic's JSON mode all the same."""
+    papers = [_paper_of_every_value_kind(12), _paper_of_every_value_kind(7)]
+    expected = dump_json(papers_to_jsonable(papers))
+    assert papers_json(papers) == expected
+    assert papers_json_bytes(papers) == expected.encode("utf-8")
+
+
+class _PricedPaper(PaperRecord):
+    price: Decimal  # a value orjson cannot write: pydantic's JSON mode writes it as a string
+
+
+def test_papers_json_falls_back_to_json_mode_for_a_value_orjson_cannot_write() -> None:
+    plain = _paper_of_every_value_kind(12)
+    priced = _PricedPaper(**dict(plain), price=Decimal("1.50"))
+    papers = [plain, priced]
+    expected = dump_json([paper.model_dump(mode="json", by_alias=True) for paper in papers])
+    assert papers_json(papers) == expected
+    assert '"price": "1.50"' in expected
 
 
 def test_papers_read_back_share_equal_field_provenances(tmp_path: Path) -> None:

@@ -47,7 +47,7 @@ from enrich.contract import (
     Snapshot,
     dump_json,
     paper_table_row,
-    papers_json,
+    papers_json_bytes,
     to_jsonable,
 )
 from enrich.errors import OutputError
@@ -245,7 +245,7 @@ def _write_files(snapshot: Snapshot, directory: Path, hook: WriteHook, history_c
             hook(f"lists/{slug}.patch")
             _write_file(directory / "lists" / f"{slug}.fixes.md", patch.notes)
             hook(f"lists/{slug}.fixes.md")
-    _write_file(directory / "papers.json", papers_json(snapshot.papers))
+    _write_file(directory / "papers.json", papers_json_bytes(snapshot.papers))
     hook("papers.json")
     table = papers_table(snapshot)
     _write_file(directory / "papers.csv", table.to_csv(index=False, lineterminator="\n"))
@@ -301,9 +301,11 @@ PAPER_TABLE_SCHEMA = pyarrow.schema(
 )
 
 
-def _write_file(path: Path, text: str) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
+def _write_file(path: Path, text: str | bytes) -> None:
+    """Write ``text`` (UTF-8 when a str, as is when already encoded) and sync it to disk."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    with path.open("wb") as handle:
+        handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
 

@@ -24,7 +24,14 @@ from pydantic import BaseModel
 from enrich.contract import Flag, FlagKind, ListEntry, ListFile, PaperRecord, Snapshot
 from enrich.errors import InputError
 from enrich.models import SourceStatus
-from enrich.publish.report.charts import LineChart, Run, Timeline, line_chart, sparkline
+from enrich.publish.report.charts import (
+    LineChart,
+    Run,
+    Sparkline,
+    Timeline,
+    line_chart,
+    sparkline,
+)
 from enrich.publish.report.pages import (
     AttentionRow,
     AuditSection,
@@ -277,9 +284,19 @@ def _paper_rows(
         if entry.flags:
             flagged.setdefault(entry.paper_id, entry.position)
     rows = []
-    for paper_id in flags:
+    # Papers with the same citations per run share one sparkline (a first run draws one value
+    # per paper: a few hundred distinct ones for 10,000 papers), drawn once.
+    sparklines: dict[tuple[int | None, ...], Sparkline | None] = {}
+    for paper_id, kinds in flags.items():
         record = by_id[paper_id]
         origin = record.sources.get("citation_count")
+        values = tuple(series.get(paper_id, ()))
+        if values in sparklines:
+            line = sparklines[values]
+        else:
+            line = sparklines[values] = sparkline(timeline, values)
+        lists = {a.list_name for a in record.appearances}
+        lists.add(slug)
         rows.append(
             PaperRow(
                 paper_id=paper_id,
@@ -292,9 +309,9 @@ def _paper_rows(
                 citations=record.citation_count,
                 delta=record.citation_delta,
                 citations_stale=origin is not None and origin.stale,
-                sparkline=sparkline(timeline, series.get(paper_id, [])),
-                lists=tuple(sorted({a.list_name for a in record.appearances} | {slug})),
-                flags=tuple(sorted(flags[paper_id])),
+                sparkline=line,
+                lists=tuple(sorted(lists)),
+                flags=tuple(sorted(kinds)) if kinds else (),
                 flagged_position=flagged.get(paper_id),
             )
         )
