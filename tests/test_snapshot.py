@@ -32,7 +32,14 @@ from enrich.errors import InputError
 from enrich.lists.config import ListSpec
 from enrich.models import ListInfo
 from enrich.publish.history import read_history
-from enrich.publish.snapshot import ListFailure, build_snapshot, load_latest, load_snapshot
+from enrich.publish.previous import Previous
+from enrich.publish.snapshot import (
+    ListFailure,
+    build_snapshot,
+    load_latest,
+    load_previous,
+    load_snapshot,
+)
 from enrich.publish.write import write_snapshot
 from enrich.settings import Settings
 
@@ -200,6 +207,22 @@ def test_a_damaged_snapshot_is_reported_with_the_file_at_fault(tmp_path: Path) -
     with pytest.raises(InputError, match="is not a snapshot directory"):
         load_snapshot(tmp_path / "nowhere")
     assert load_latest(tmp_path / "empty") is None
+
+
+def test_a_run_reads_the_view_of_latest_it_uses_with_the_same_checks(tmp_path: Path) -> None:
+    assert load_previous(tmp_path) is None  # no latest yet
+    path = write_snapshot(small_snapshot("run-1"), tmp_path)
+    assert load_previous(tmp_path) == Previous.of(load_snapshot(path))
+    # Every list file is still checked against the contract, though only its rows' titles and
+    # paper ids are kept.
+    alpha = path / "lists" / "alpha.json"
+    alpha.write_text(alpha.read_text(encoding="utf-8").replace('"checked": true', '"checked": 3'))
+    with pytest.raises(InputError, match=r"alpha\.json does not match the output contract"):
+        load_previous(tmp_path)
+    (tmp_path / "latest").unlink()
+    (tmp_path / "latest").symlink_to("snapshots/run-0")
+    with pytest.raises(InputError, match=r"latest points at snapshots/run-0, which does not"):
+        load_previous(tmp_path)
 
 
 # --------------------------------------------------------------------------- the seed lists

@@ -12,9 +12,9 @@ import logging
 import os
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from pydantic import Field, ValidationError
@@ -60,17 +60,21 @@ from enrich.publish.migrate import (
     schema_version,
 )
 from enrich.publish.patch import list_patch
+from enrich.publish.previous import Previous, earlier_entries
 
 __all__ = [
     "ListFailure",
     "RunInput",
     "build_snapshot",
     "load_latest",
+    "load_previous",
     "load_snapshot",
 ]
 
 
 logger = logging.getLogger(__name__)
+
+_Kept = TypeVar("_Kept")
 
 
 class RunInput(Model):
@@ -94,11 +98,14 @@ class RunInput(Model):
 # --------------------------------------------------------------------------- build
 
 
-def build_snapshot(run: RunInput, previous: Snapshot | None) -> Snapshot:
-    """The snapshot of ``run``, compared with ``previous`` (the last one written, or None).
+def build_snapshot(run: RunInput, previous: Snapshot | Previous | None) -> Snapshot:
+    """The snapshot of ``run``, compared with ``previous`` (the last one written, or None; a
+    run reads only the part it uses, :func:`load_previous`).
 
     Pure: no I/O. Raises :class:`InputError` when two lists share a slug.
     """
+    if isinstance(previous, Snapshot):
+        previous = Previous.of(previous)
     slugs = [extracted.info.name for extracted in run.lists]
     repeated = sorted(slug for slug, n in Counter(slugs).items() if n > 1)
     if repeated:
@@ -306,6 +313,31 @@ def load_snapshot(path: Path) -> Snapshot:
     """Read a snapshot directory back; one of an earlier schema version is brought to the
     current shape (:mod:`enrich.publish.migrate`). Raises :class:`InputError` naming the file at
     fault, or when the snapshot is of a later schema version than this code knows."""
+    manifest, papers, lists, patches = _read_snapshot(path, lambda list_file: list_file, True)
+    return Snapshot(manifest=manifest, papers=papers, lists=lists, patches=patches)
+
+
+def load_previous(out_dir: Path) -> Previous | None:
+    """What a run uses of the snapshot ``<out_dir>/latest`` points at (None when there is none
+    yet): :class:`enrich.publish.previous.Previous`, which leaves out most of the list files
+    and the suggested fixes.
+
+    Every file read is checked as :func:`load_snapshot` checks it, with the same errors
+    (:class:`InputError` when ``latest`` points at a snapshot that is missing or damaged).
+    """
+    path = _latest_dir(out_dir)
+    if path is None:
+        return None
+    # One list file at a time is held in full: only its rows' titles and paper ids are kept.
+    manifest, papers, lists, _ = _read_snapshot(path, earlier_entries, False)
+    return Previous(manifest=manifest, papers=papers, lists=lists)
+
+
+def _read_snapshot(
+    path: Path, keep: Callable[[ListFile], _Kept], with_patches: bool
+) -> tuple[Manifest, list[PaperRecord], dict[str, _Kept], dict[str, ListPatch]]:
+    """The manifest, papers, ``keep`` of each list file (by slug) and, when ``with_patches``,
+    the suggested fixes of the snapshot directory ``path`` (see :func:`load_snapshot`)."""
     current = path / "manifest.json"
     try:
         raw_manifest = orjson.loads(current.read_bytes())
@@ -327,12 +359,13 @@ def load_snapshot(path: Path) -> Snapshot:
         for list_path in sorted((path / "lists").glob("*.json")):
             current = list_path
             if version == SCHEMA_VERSION:
-                lists[list_path.stem] = ListFile.model_validate_json(list_path.read_bytes())
+                list_file = ListFile.model_validate_json(list_path.read_bytes())
             else:
                 document = migrate_list_file(orjson.loads(list_path.read_bytes()))
-                lists[list_path.stem] = ListFile.model_validate(document)
+                list_file = ListFile.model_validate(document)
+            lists[list_path.stem] = keep(list_file)
             patch_file = list_path.with_suffix(".patch")
-            if patch_file.exists():
+            if with_patches and patch_file.exists():
                 current = patch_file
                 notes = list_path.with_suffix(".fixes.md")
                 # Bytes as written: a patch of a list with CRLF lines keeps its CRs.
@@ -352,7 +385,7 @@ def load_snapshot(path: Path) -> Snapshot:
         ) from None
     except OSError as exc:
         raise InputError(f"cannot read the snapshot {path}: {exc}") from exc
-    return Snapshot(manifest=manifest, papers=papers, lists=lists, patches=patches)
+    return manifest, papers, lists, patches
 
 
 def load_latest(out_dir: Path) -> Snapshot | None:
@@ -360,9 +393,16 @@ def load_latest(out_dir: Path) -> Snapshot | None:
 
     Raises :class:`InputError` when ``latest`` points at a snapshot that is missing or damaged.
     """
+    path = _latest_dir(out_dir)
+    return load_snapshot(path) if path is not None else None
+
+
+def _latest_dir(out_dir: Path) -> Path | None:
+    """The snapshot directory ``<out_dir>/latest`` points at; None when there is no ``latest``.
+    Raises :class:`InputError` when it points at nothing."""
     latest = out_dir / "latest"
     if latest.is_symlink() and not latest.exists():
         raise InputError(f"{latest} points at {os.readlink(latest)}, which does not exist")
     if not latest.exists():
         return None
-    return load_snapshot(latest.resolve())
+    return latest.resolve()
