@@ -350,7 +350,7 @@ def _read_snapshot(
         manifest = Manifest.model_validate(migrate_manifest(raw_manifest))
         current = path / "papers.json"
         if version == SCHEMA_VERSION:
-            papers = papers_from_json(current.read_bytes())
+            papers = _read_papers(current.read_bytes())
         else:
             old_papers = migrate_papers(orjson.loads(current.read_bytes()), version)
             papers = [settle_publication(p) for p in papers_from_data(old_papers)]
@@ -386,6 +386,45 @@ def _read_snapshot(
     except OSError as exc:
         raise InputError(f"cannot read the snapshot {path}: {exc}") from exc
     return manifest, papers, lists, patches
+
+
+#: Between two papers of papers.json as :func:`enrich.contract.papers_json` lays it out (an array
+#: of objects indented by two spaces): the end of one, the comma, the start of the next. JSON
+#: strings hold no raw line break, and anything nested in a paper is indented further.
+_BETWEEN_PAPERS = b"\n  },\n  {"
+_PAPERS_PER_PIECE = 100
+
+
+def _read_papers(data: bytes) -> list[PaperRecord]:
+    """The records of papers.json text ``data``: :func:`enrich.contract.papers_from_json`, a
+    hundred papers at a time when the text is laid out as written.
+
+    Read at once, the 75 MB papers.json of 20,000 papers is parsed whole before any record is
+    built, and the process keeps the ~200 MiB that parse took (freed, but not given back to the
+    system, nor reused by the small objects built next): that was the largest part of reading the
+    previous snapshot in a run. In pieces, the parse never holds more than one piece. Text laid
+    out otherwise, or a piece that does not validate, is read whole: the same records, or the
+    same error naming where the fault is.
+    """
+    head, tail = b"[\n  {", b"\n  }\n]\n"
+    if not (data.startswith(head) and data.endswith(tail)):
+        return papers_from_json(data)
+    papers: list[PaperRecord] = []
+    start, end = 1, len(data) - len(b"\n]\n")
+    try:
+        while start < end:
+            stop, cut = start, -1
+            for _ in range(_PAPERS_PER_PIECE):
+                cut = data.find(_BETWEEN_PAPERS, stop, end)
+                if cut < 0:
+                    break
+                stop = cut + 1
+            stop = end if cut < 0 else cut + len(b"\n  }")
+            papers += papers_from_json(b"[" + data[start:stop] + b"]")
+            start = stop + len(b",")
+    except ValidationError:
+        return papers_from_json(data)
+    return papers
 
 
 def load_latest(out_dir: Path) -> Snapshot | None:
