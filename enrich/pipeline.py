@@ -50,7 +50,7 @@ from enrich.papers.resolutions import (
 )
 from enrich.progress import LISTS, SNAPSHOT, ProgressHook, StageCounter
 from enrich.publish.recovery import recover_output, require_writable_output
-from enrich.publish.snapshot import RunInput, build_snapshot, load_latest
+from enrich.publish.snapshot import RunInput, build_snapshot, load_previous
 from enrich.publish.write import output_lock, replaces_latest, write_snapshot
 from enrich.settings import Settings
 from enrich.sources.arxiv import ArxivSource
@@ -427,7 +427,7 @@ def publish_snapshot(run: RunInput, out_dir: Path, *, lock_timeout: float = 0.0)
         if (out_dir / "snapshots" / run.run_id).exists():
             run = run.model_copy(update={"run_id": new_run_id(run.started_at, out_dir)})
         try:
-            previous = load_latest(out_dir)
+            previous = load_previous(out_dir)
         except InputError as error:
             raise OutputError(
                 f"cannot compare with the previous snapshot: {error}; move "
@@ -435,8 +435,8 @@ def publish_snapshot(run: RunInput, out_dir: Path, *, lock_timeout: float = 0.0)
             ) from None
         with gc_paused():
             snapshot = build_snapshot(run, previous)
-            # Freed before the files are written: at 20,000 papers the previous snapshot holds
-            # about 600 MiB that the write, the run's largest moment, does not need.
+            # Freed before the files are written: at 20,000 papers the previous records hold
+            # about 200 MiB that the write, the run's largest moment, does not need.
             del previous
             path = write_snapshot(snapshot, out_dir, lock_timeout=lock_timeout)
     return RunReport(snapshot=snapshot, path=path, is_latest=replaces_latest(snapshot.manifest))

@@ -32,6 +32,7 @@ from enrich.models import (
     SourceResult,
     SourceStatus,
 )
+from enrich.publish.previous import Previous
 from enrich.publish.snapshot import RunInput, build_snapshot
 
 T0 = dt.datetime(2026, 1, 1, 3, 0, tzinfo=dt.UTC)
@@ -205,7 +206,9 @@ def validate_snapshot_dir(directory: Path) -> list[str]:
 MIXTRAL = "Mixtral of Experts"
 
 
-def small_snapshot(run_id: str, previous: Snapshot | None = None, citations: int = 100) -> Snapshot:
+def small_snapshot(
+    run_id: str, previous: Snapshot | Previous | None = None, citations: int = 100
+) -> Snapshot:
     lists = [
         extracted(
             "alpha",

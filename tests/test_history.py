@@ -33,6 +33,7 @@ from enrich.publish.history import (
     format_diff,
     updated_history,
 )
+from enrich.publish.previous import Previous
 from enrich.publish.snapshot import build_snapshot
 from enrich.publish.write import write_snapshot
 
@@ -163,7 +164,7 @@ def test_citation_delta_counts_growth_since_the_previous_snapshot() -> None:
         result("s2", ok("arxiv:2401.04088", s2_record("s2mix", MIXTRAL, citations=130))),
         result("s2"),
     ).records
-    carried = {r.paper_id: r for r in carry_forward(records, previous)}
+    carried = {r.paper_id: r for r in carry_forward(records, Previous.of(previous))}
     assert carried["arxiv:2401.04088"].citation_delta == 30
     # Mistral: S2 not asked this time (not failed): nothing is carried, no delta
     assert carried["arxiv:2310.06825"].citation_count is None

@@ -40,6 +40,7 @@ from enrich.models import Model
 from enrich.papers.checks import title_key
 from enrich.papers.records import FIELD_PRECEDENCE, merge_author_ids, previous_entry_key
 from enrich.publish.lineage import names, predecessors, renamed_ids
+from enrich.publish.previous import EarlierEntry, Previous
 
 #: Lookup states in which a source could not refresh a paper's values.
 _NOT_REFRESHED = (LookupState.FAILED, LookupState.DISABLED)
@@ -60,19 +61,19 @@ _DIFFED_FIELDS = (
 # --------------------------------------------------------------------------- carry-forward
 
 
-def remembered_entries(previous: Snapshot | None) -> dict[str, str]:
+def remembered_entries(previous: Previous | None) -> dict[str, str]:
     """Map :func:`enrich.papers.records.previous_entry_key` -> paper id, each resolved old row."""
     if previous is None:
         return {}
     return {
         previous_entry_key(list_name, entry.title): entry.paper_id
-        for list_name, list_file in previous.lists.items()
-        for entry in list_file.entries
+        for list_name, entries in previous.lists.items()
+        for entry in entries
         if entry.paper_id is not None
     }
 
 
-def carry_forward(records: Sequence[PaperRecord], previous: Snapshot | None) -> list[PaperRecord]:
+def carry_forward(records: Sequence[PaperRecord], previous: Previous | None) -> list[PaperRecord]:
     """``records`` with values kept from ``previous`` where a source failed, citation deltas, and
     the ids they had before.
 
@@ -143,7 +144,7 @@ def _carry(record: PaperRecord, before: PaperRecord) -> PaperRecord:
 # --------------------------------------------------------------------------- list changes
 
 
-def entry_key(entry: ListEntry, renamed: Mapping[str, str] | None = None) -> str:
+def entry_key(entry: ListEntry | EarlierEntry, renamed: Mapping[str, str] | None = None) -> str:
     """How an entry is recognized across runs: its paper id, else its title key. ``renamed``
     (:func:`enrich.publish.lineage.renamed_ids`) maps an earlier paper id to the paper's id now."""
     if entry.paper_id is None:
@@ -154,7 +155,7 @@ def entry_key(entry: ListEntry, renamed: Mapping[str, str] | None = None) -> str
 def list_changes(
     list_name: str,
     entries: Sequence[ListEntry],
-    previous: Snapshot | None,
+    previous: Previous | None,
     renamed: Mapping[str, str] | None = None,
 ) -> ListChanges:
     """Entries of ``list_name`` added and removed since ``previous`` (empty on a first run).
@@ -164,7 +165,7 @@ def list_changes(
     if previous is None:
         return ListChanges()
     before = previous.lists.get(list_name)
-    old = {entry_key(e, renamed) for e in before.entries} if before is not None else set()
+    old = {entry_key(e, renamed) for e in before} if before is not None else set()
     new = {entry_key(e) for e in entries}
     return ListChanges(
         previous_run_id=previous.manifest.run_id,

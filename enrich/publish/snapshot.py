@@ -12,9 +12,9 @@ import logging
 import os
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from pydantic import Field, ValidationError
@@ -60,17 +60,21 @@ from enrich.publish.migrate import (
     schema_version,
 )
 from enrich.publish.patch import list_patch
+from enrich.publish.previous import Previous, earlier_entries
 
 __all__ = [
     "ListFailure",
     "RunInput",
     "build_snapshot",
     "load_latest",
+    "load_previous",
     "load_snapshot",
 ]
 
 
 logger = logging.getLogger(__name__)
+
+_Kept = TypeVar("_Kept")
 
 
 class RunInput(Model):
@@ -94,11 +98,14 @@ class RunInput(Model):
 # --------------------------------------------------------------------------- build
 
 
-def build_snapshot(run: RunInput, previous: Snapshot | None) -> Snapshot:
-    """The snapshot of ``run``, compared with ``previous`` (the last one written, or None).
+def build_snapshot(run: RunInput, previous: Snapshot | Previous | None) -> Snapshot:
+    """The snapshot of ``run``, compared with ``previous`` (the last one written, or None; a
+    run reads only the part it uses, :func:`load_previous`).
 
     Pure: no I/O. Raises :class:`InputError` when two lists share a slug.
     """
+    if isinstance(previous, Snapshot):
+        previous = Previous.of(previous)
     slugs = [extracted.info.name for extracted in run.lists]
     repeated = sorted(slug for slug, n in Counter(slugs).items() if n > 1)
     if repeated:
@@ -306,6 +313,31 @@ def load_snapshot(path: Path) -> Snapshot:
     """Read a snapshot directory back; one of an earlier schema version is brought to the
     current shape (:mod:`enrich.publish.migrate`). Raises :class:`InputError` naming the file at
     fault, or when the snapshot is of a later schema version than this code knows."""
+    manifest, papers, lists, patches = _read_snapshot(path, lambda list_file: list_file, True)
+    return Snapshot(manifest=manifest, papers=papers, lists=lists, patches=patches)
+
+
+def load_previous(out_dir: Path) -> Previous | None:
+    """What a run uses of the snapshot ``<out_dir>/latest`` points at (None when there is none
+    yet): :class:`enrich.publish.previous.Previous`, which leaves out most of the list files
+    and the suggested fixes.
+
+    Every file read is checked as :func:`load_snapshot` checks it, with the same errors
+    (:class:`InputError` when ``latest`` points at a snapshot that is missing or damaged).
+    """
+    path = _latest_dir(out_dir)
+    if path is None:
+        return None
+    # One list file at a time is held in full: only its rows' titles and paper ids are kept.
+    manifest, papers, lists, _ = _read_snapshot(path, earlier_entries, False)
+    return Previous(manifest=manifest, papers=papers, lists=lists)
+
+
+def _read_snapshot(
+    path: Path, keep: Callable[[ListFile], _Kept], with_patches: bool
+) -> tuple[Manifest, list[PaperRecord], dict[str, _Kept], dict[str, ListPatch]]:
+    """The manifest, papers, ``keep`` of each list file (by slug) and, when ``with_patches``,
+    the suggested fixes of the snapshot directory ``path`` (see :func:`load_snapshot`)."""
     current = path / "manifest.json"
     try:
         raw_manifest = orjson.loads(current.read_bytes())
@@ -318,7 +350,7 @@ def load_snapshot(path: Path) -> Snapshot:
         manifest = Manifest.model_validate(migrate_manifest(raw_manifest))
         current = path / "papers.json"
         if version == SCHEMA_VERSION:
-            papers = papers_from_json(current.read_bytes())
+            papers = _read_papers(current.read_bytes())
         else:
             old_papers = migrate_papers(orjson.loads(current.read_bytes()), version)
             papers = [settle_publication(p) for p in papers_from_data(old_papers)]
@@ -327,12 +359,13 @@ def load_snapshot(path: Path) -> Snapshot:
         for list_path in sorted((path / "lists").glob("*.json")):
             current = list_path
             if version == SCHEMA_VERSION:
-                lists[list_path.stem] = ListFile.model_validate_json(list_path.read_bytes())
+                list_file = ListFile.model_validate_json(list_path.read_bytes())
             else:
                 document = migrate_list_file(orjson.loads(list_path.read_bytes()))
-                lists[list_path.stem] = ListFile.model_validate(document)
+                list_file = ListFile.model_validate(document)
+            lists[list_path.stem] = keep(list_file)
             patch_file = list_path.with_suffix(".patch")
-            if patch_file.exists():
+            if with_patches and patch_file.exists():
                 current = patch_file
                 notes = list_path.with_suffix(".fixes.md")
                 # Bytes as written: a patch of a list with CRLF lines keeps its CRs.
@@ -352,7 +385,46 @@ def load_snapshot(path: Path) -> Snapshot:
         ) from None
     except OSError as exc:
         raise InputError(f"cannot read the snapshot {path}: {exc}") from exc
-    return Snapshot(manifest=manifest, papers=papers, lists=lists, patches=patches)
+    return manifest, papers, lists, patches
+
+
+#: Between two papers of papers.json as :func:`enrich.contract.papers_json` lays it out (an array
+#: of objects indented by two spaces): the end of one, the comma, the start of the next. JSON
+#: strings hold no raw line break, and anything nested in a paper is indented further.
+_BETWEEN_PAPERS = b"\n  },\n  {"
+_PAPERS_PER_PIECE = 100
+
+
+def _read_papers(data: bytes) -> list[PaperRecord]:
+    """The records of papers.json text ``data``: :func:`enrich.contract.papers_from_json`, a
+    hundred papers at a time when the text is laid out as written.
+
+    Read at once, the 75 MB papers.json of 20,000 papers is parsed whole before any record is
+    built, and the process keeps the ~200 MiB that parse took (freed, but not given back to the
+    system, nor reused by the small objects built next): that was the largest part of reading the
+    previous snapshot in a run. In pieces, the parse never holds more than one piece. Text laid
+    out otherwise, or a piece that does not validate, is read whole: the same records, or the
+    same error naming where the fault is.
+    """
+    head, tail = b"[\n  {", b"\n  }\n]\n"
+    if not (data.startswith(head) and data.endswith(tail)):
+        return papers_from_json(data)
+    papers: list[PaperRecord] = []
+    start, end = 1, len(data) - len(b"\n]\n")
+    try:
+        while start < end:
+            stop, cut = start, -1
+            for _ in range(_PAPERS_PER_PIECE):
+                cut = data.find(_BETWEEN_PAPERS, stop, end)
+                if cut < 0:
+                    break
+                stop = cut + 1
+            stop = end if cut < 0 else cut + len(b"\n  }")
+            papers += papers_from_json(b"[" + data[start:stop] + b"]")
+            start = stop + len(b",")
+    except ValidationError:
+        return papers_from_json(data)
+    return papers
 
 
 def load_latest(out_dir: Path) -> Snapshot | None:
@@ -360,9 +432,16 @@ def load_latest(out_dir: Path) -> Snapshot | None:
 
     Raises :class:`InputError` when ``latest`` points at a snapshot that is missing or damaged.
     """
+    path = _latest_dir(out_dir)
+    return load_snapshot(path) if path is not None else None
+
+
+def _latest_dir(out_dir: Path) -> Path | None:
+    """The snapshot directory ``<out_dir>/latest`` points at; None when there is no ``latest``.
+    Raises :class:`InputError` when it points at nothing."""
     latest = out_dir / "latest"
     if latest.is_symlink() and not latest.exists():
         raise InputError(f"{latest} points at {os.readlink(latest)}, which does not exist")
     if not latest.exists():
         return None
-    return load_snapshot(latest.resolve())
+    return latest.resolve()
