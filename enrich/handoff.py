@@ -56,6 +56,11 @@ class Handoff(Generic[T]):
         self._ended = False
         self._iterated = False
 
+    @property
+    def producing(self) -> bool:
+        """True until the producer closes or aborts the handoff."""
+        return not self._ended
+
     def put(self, item: T) -> None:
         """Hand ``item`` over (it reaches the consumer with its chunk)."""
         if self._ended:

@@ -292,7 +292,10 @@ def fetch_arxiv(
         sleep=sleep,
         progress=progress,
     )
-    result = source.fetch(arxiv_ids)
+    producing = arxiv_ids if isinstance(arxiv_ids, Handoff) else None
+    result = source.fetch(
+        arxiv_ids, producer_busy=None if producing is None else lambda: producing.producing
+    )
     return result.model_copy(update={"outcomes": dict(sorted(result.outcomes.items()))})
 
 

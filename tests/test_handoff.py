@@ -34,7 +34,9 @@ def test_items_reach_the_consumer_in_order_and_the_stream_ends_on_close() -> Non
     thread, seen = consume_in_thread(handoff)
     for item in range(7):
         handoff.put(item)
+    assert handoff.producing
     handoff.close()
+    assert not handoff.producing
     thread.join(timeout=5)
     assert [seen.get_nowait() for _ in range(8)] == [0, 1, 2, 3, 4, 5, 6, "end"]
 

@@ -21,7 +21,7 @@ import pytest
 from fake_clock import FakeClock
 
 from enrich.errors import RunStopped
-from enrich.models import OutcomeStatus, SourceStatus
+from enrich.models import ArxivRecord, OutcomeStatus, SourceStatus
 from enrich.settings import Settings
 from enrich.sources.arxiv import ABSENT, MALFORMED, REJECTED, ArxivSource, normalize_arxiv_id
 from enrich.sources.cache import MetadataCache
@@ -563,6 +563,9 @@ def test_a_stream_of_ids_is_asked_for_batch_by_batch_while_it_is_still_produced(
     settings: Settings, big: StandIn
 ) -> None:
     requests_seen: list[int] = []
+    cache = MetadataCache(settings.cache_dir / "arxiv", dt.timedelta(days=7))
+    cached_while_produced: list[bool] = []
+    busy = [True]
 
     def produced() -> Iterator[str]:
         # The stream an extraction hands over: a cached id, repeats, then new ids one by one.
@@ -571,11 +574,15 @@ def test_a_stream_of_ids_is_asked_for_batch_by_batch_while_it_is_still_produced(
             yield arxiv_id
             yield arxiv_id  # a second row with the same paper
             requests_seen.append(big.count("arxiv"))  # requests made before the next id
+        # The records fetched while the producer is busy are cached once it is done (no cache
+        # writes compete with the producer's thread).
+        cached_while_produced.append(cache.get("arxiv:2501.00001", ArxivRecord) is not None)
+        busy[0] = False
 
     source = source_for(point_at(settings, big))
     source.fetch(["arxiv:2501.00003"])  # now cached
     big.reset()
-    streamed = source.fetch(produced())
+    streamed = source.fetch(produced(), producer_busy=lambda: busy[0])
 
     # A batch goes out as soon as 100 ids not in the cache have come (2501.00101 is the 100th,
     # 2501.00201 the 200th), before the stream goes on.
@@ -587,6 +594,10 @@ def test_a_stream_of_ids_is_asked_for_batch_by_batch_while_it_is_still_produced(
     ]
     assert streamed.health.cache_hits == 1
     assert all(outcome.status is OutcomeStatus.OK for outcome in streamed.outcomes.values())
+    assert cached_while_produced == [False]
+    assert cache.get("arxiv:2501.00001", ArxivRecord) is not None
+    source.fetch(synthetic_ids(250))
+    assert big.count("arxiv") == 3  # every streamed record was cached
 
 
 def test_a_sequence_is_looked_up_whole_before_its_batches_so_progress_knows_them_all(

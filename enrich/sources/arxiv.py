@@ -243,6 +243,9 @@ class ArxivSource:
         self._call = _Counters()
         self._outcome_counts = {status: 0 for status in OutcomeStatus}
         self._standin = False
+        #: Records to cache once the producer of the ids is no longer busy (see fetch).
+        self._uncached: list[tuple[str, ArxivRecord, dt.datetime]] = []
+        self._producer_busy: Callable[[], bool] | None = None
 
     # ------------------------------------------------------------------ public
 
@@ -251,7 +254,9 @@ class ArxivSource:
         """Health over every :meth:`fetch` so far."""
         return self._health(self._total, self._outcome_counts)
 
-    def fetch(self, ids: Iterable[str]) -> SourceResult[ArxivRecord]:
+    def fetch(
+        self, ids: Iterable[str], *, producer_busy: Callable[[], bool] | None = None
+    ) -> SourceResult[ArxivRecord]:
         """Outcomes for ``ids`` (bare or ``arxiv:``-prefixed, versions ignored), in input order.
 
         ``ids`` may be a stream that is still being produced (an
@@ -259,14 +264,42 @@ class ArxivSource:
         not in the cache have come, so the requests start while the producer works on (and
         ``progress`` learns the number of batches as they form). A sequence is looked up in the
         cache whole first, so that ``progress`` knows every batch from the start.
+        ``producer_busy``, when given, says whether the producer is still working: until it
+        says no, fetched records are cached later (see :meth:`_cache_record`).
         """
         if isinstance(ids, str):
             raise TypeError("ids must be a sequence of arXiv ids, not a single string")
         self._call = _Counters()
         outcomes: dict[str, Outcome[ArxivRecord]] = {}
+        streamed = not isinstance(ids, Sequence)
+        self._producer_busy = producer_busy
+        try:
+            wanted, missing = self._read_ids(ids, outcomes, streamed=streamed)
+        finally:
+            self._producer_busy = None
+            self._write_uncached()
+
+        missing += self._fetch_round(wanted, outcomes, final=False)
+        if missing:
+            logger.info("asking again for %d ids missing from arXiv's answers", len(missing))
+            self._call.retries += (len(missing) + BATCH_SIZE - 1) // BATCH_SIZE
+            self._fetch_round(missing, outcomes, final=True)
+
+        counts = {status: 0 for status in OutcomeStatus}
+        for outcome in outcomes.values():
+            counts[outcome.status] += 1
+            self._outcome_counts[outcome.status] += 1
+        self._total.add(self._call)
+        return SourceResult[ArxivRecord](outcomes=outcomes, health=self._health(self._call, counts))
+
+    def _read_ids(
+        self, ids: Iterable[str], outcomes: dict[str, Outcome[ArxivRecord]], *, streamed: bool
+    ) -> tuple[list[str], list[str]]:
+        """Answer each id from the cache or reserve it; from a stream, ask for each batch as soon
+        as :data:`BATCH_SIZE` ids not in the cache have come. Returns the ids still to ask for
+        and those absent from the answers so far."""
         wanted: list[str] = []
         missing: list[str] = []
-        streamed = not isinstance(ids, Sequence)
         for raw in ids:
             arxiv_id = normalize_arxiv_id(raw)
             if arxiv_id is None:
@@ -295,19 +328,28 @@ class ArxivSource:
             if streamed and len(wanted) == BATCH_SIZE:
                 missing += self._fetch_round(wanted, outcomes, final=False)
                 wanted = []
+        return wanted, missing
 
-        missing += self._fetch_round(wanted, outcomes, final=False)
-        if missing:
-            logger.info("asking again for %d ids missing from arXiv's answers", len(missing))
-            self._call.retries += (len(missing) + BATCH_SIZE - 1) // BATCH_SIZE
-            self._fetch_round(missing, outcomes, final=True)
+    def _cache_record(self, key: str, record: ArxivRecord, fetched_at: dt.datetime) -> None:
+        # While the producer of the ids is busy, records are cached once it is done: each cache
+        # write hands the interpreter lock to the producer's thread and waits to get it back,
+        # which stretched the first batches' gaps past the pace (benchmarks/README.md,
+        # "Extraction while arXiv is asked").
+        if self._producer_busy is not None and self._producer_busy():
+            self._uncached.append((key, record, fetched_at))
+            return
+        self._write_uncached()
+        try:
+            self._cache.put(key, record, fetched_at)
+        except OSError as error:
+            # The cache only saves requests; the record itself is good.
+            logger.warning("could not cache %s (%s); continuing without", key, error)
 
-        counts = {status: 0 for status in OutcomeStatus}
-        for outcome in outcomes.values():
-            counts[outcome.status] += 1
-            self._outcome_counts[outcome.status] += 1
-        self._total.add(self._call)
-        return SourceResult[ArxivRecord](outcomes=outcomes, health=self._health(self._call, counts))
+    def _write_uncached(self) -> None:
+        """Cache the records kept back while the producer was busy (also when it failed)."""
+        uncached, self._uncached = self._uncached, []
+        for key, record, fetched_at in uncached:
+            self._cache_record(key, record, fetched_at)
 
     # ------------------------------------------------------------------ batches
 
@@ -352,11 +394,7 @@ class ArxivSource:
                     else:
                         absent.append(arxiv_id)
                     continue
-                try:
-                    self._cache.put(key, record, fetched_at)
-                except OSError as error:
-                    # The cache only saves requests; the record itself is good.
-                    logger.warning("could not cache %s (%s); continuing without", key, error)
+                self._cache_record(key, record, fetched_at)
                 outcomes[key] = Outcome[ArxivRecord](
                     key=key, status=OutcomeStatus.OK, record=record, fetched_at=fetched_at
                 )
