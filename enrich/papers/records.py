@@ -28,17 +28,17 @@ Only the first id of each kind in a row is used (:mod:`enrich.papers.lookups` sa
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import Field
 
 from enrich.contract import (
-    Appearance,
     FieldOrigin,
     FieldSource,
     LookupState,
-    PaperIds,
     PaperRecord,
     PublicationStatus,
     paper_id_rank,
@@ -46,20 +46,19 @@ from enrich.contract import (
 from enrich.models import (
     ArxivRecord,
     Author,
+    Entry,
     EntryKind,
     ExtractedList,
     Model,
     Outcome,
     OutcomeStatus,
     S2Record,
-    SourceHealth,
     SourceResult,
     SourceStatus,
 )
 from enrich.papers.checks import EntryEvidence, is_preprint_venue, title_key
 from enrich.papers.lookups import (
     arxiv_key,
-    linked_id,
     list_entries,
     needs_title_match,
     outcome_of,
@@ -95,6 +94,18 @@ FIELD_PRECEDENCE: dict[str, tuple[FieldOrigin, ...]] = {
 }
 
 
+#: The origins of a record's fields, by the index :func:`reconcile` knows them by.
+_ORIGINS: tuple[FieldOrigin, ...] = (FieldOrigin.ARXIV, FieldOrigin.S2, FieldOrigin.LIST)
+_ARXIV, _S2, _LIST = range(len(_ORIGINS))
+_PAPER = EntryKind.PAPER
+#: :data:`FIELD_PRECEDENCE` by origin index: a record is built without an enum lookup per field
+#: (an enum member's hash and attribute are Python-level calls).
+_PRECEDENCE: tuple[tuple[str, tuple[int, ...]], ...] = tuple(
+    (name, tuple(_ORIGINS.index(origin) for origin in order))
+    for name, order in FIELD_PRECEDENCE.items()
+)
+
+
 class Reconciliation(Model):
     """The records of a run (fresh values only) and the evidence for each entry."""
 
@@ -126,73 +137,111 @@ def reconcile(
     S2 disabled) in this run, so that its values can be carried forward.
     A record's id is :func:`choose_paper_id` of its ids; the others are its ``aliases``.
     """
-    evidence = _gather_evidence(lists, arxiv, s2, titles)
-    remembered = remembered or {}
-    groups = _UnionFind()
-    entry_ids: list[tuple[list[str], list[str]]] = []
-    for index, item in enumerate(evidence):
-        listed, found = _entry_ids(item)
-        match = item.title_match
-        unmatched = match is None or match.status == OutcomeStatus.FAILED
-        if needs_title_match(item.entry) and unmatched:
-            previous = remembered.get(previous_entry_key(item.list_name, item.entry.title))
-            found = [previous, *found] if previous else found
-        entry_ids.append((listed, found))
-        for paper_id in [*listed, *found]:
-            groups.union(f"entry:{index}", paper_id)
-
-    members: dict[str, list[int]] = {}
-    for index, (listed, found) in enumerate(entry_ids):
-        if listed or found:
-            members.setdefault(groups.find(f"entry:{index}"), []).append(index)
+    rows = _gather_rows(lists, arxiv, s2, titles, remembered or {})
+    build = _RecordBuilder(
+        arxiv_disabled=arxiv.health.status == SourceStatus.DISABLED,
+        s2_disabled=s2.health.status == SourceStatus.DISABLED,
+    )
+    paper_ids: list[str | None] = [None] * len(rows)
     records: list[PaperRecord] = []
-    resolved = list(evidence)
-    for indexes in members.values():
-        indexes.sort(key=lambda i: (evidence[i].list_name, evidence[i].entry.position))
-        listed_ids = [i for index in indexes for i in entry_ids[index][0]]
-        found_ids = [i for index in indexes for i in entry_ids[index][1]]
+    for indexes in _groups(rows):
+        members = [rows[index] for index in indexes]
+        if len(members) > 1:
+            members.sort(key=lambda row: (row.list_name, row.entry.position))
+        listed_ids = [i for row in members for i in row.listed]
+        found_ids = [i for row in members for i in row.found]
         group_ids = list(dict.fromkeys([*listed_ids, *found_ids]))
-        record = _build_record(
-            choose_paper_id(listed_ids, group_ids),
-            group_ids,
-            [evidence[i] for i in indexes],
-            arxiv.health,
-            s2.health,
-        )
+        record = build.record(choose_paper_id(listed_ids, group_ids), group_ids, members)
         records.append(record)
         for index in indexes:
-            resolved[index] = evidence[index].model_copy(update={"paper_id": record.paper_id})
-    return Reconciliation(entries=resolved, records=sorted(records, key=lambda r: r.paper_id))
+            paper_ids[index] = record.paper_id
+    # Each entry's evidence is made once, its paper known: a copy per entry to set paper_id
+    # afterwards cost as much again.
+    entries = [
+        EntryEvidence(
+            list_name=row.list_name,
+            entry=row.entry,
+            linked_id=row.listed[0] if row.listed else None,
+            arxiv=row.arxiv,
+            s2=row.s2,
+            title_match=row.title_match,
+            paper_id=paper_id,
+        )
+        for row, paper_id in zip(rows, paper_ids, strict=True)
+    ]
+    records.sort(key=lambda r: r.paper_id)
+    return Reconciliation(entries=entries, records=records)
 
 
-def _gather_evidence(
+@dataclass(slots=True)
+class _Row:
+    """One list entry while it is reconciled: what the lookups said about it, the ids naming
+    its paper, and which sources it wanted an answer from."""
+
+    list_name: str
+    entry: Entry
+    #: The ids the row gives (its first id of each kind, else its first paper link); the first
+    #: one is the row's :func:`enrich.papers.lookups.linked_id`.
+    listed: list[str]
+    #: The ids the sources add (external ids, S2 paperIds), and the remembered paper of a row
+    #: whose title match failed.
+    found: list[str]
+    arxiv: Outcome[ArxivRecord] | None
+    s2: Outcome[S2Record] | None
+    #: A title outcome belongs to the entry only when its title was the way to find it (a
+    #: suggestion query for a mismatched row names another paper).
+    title_match: Outcome[S2Record] | None
+    wants_arxiv: bool
+    wants_s2: bool
+
+
+def _gather_rows(
     lists: Sequence[ExtractedList],
     arxiv: SourceResult[ArxivRecord],
     s2: SourceResult[S2Record],
     titles: SourceResult[S2Record],
-) -> list[EntryEvidence]:
-    evidence = []
+    remembered: Mapping[str, str],
+) -> list[_Row]:
+    rows = []
     for list_name, entry in list_entries(lists):
-        # A title outcome belongs to the entry only when its title was the way to find it (a
-        # suggestion query for a mismatched row names another paper).
-        wants_title = needs_title_match(entry)
-        evidence.append(
-            EntryEvidence(
+        a_key, s_key = arxiv_key(entry), s2_key(entry)
+        wants_title = s_key is None and needs_title_match(entry)
+        arxiv_outcome = outcome_of(arxiv, a_key)
+        s2_outcome = outcome_of(s2, s_key)
+        title_outcome = outcome_of(titles, title_key(entry.title)) if wants_title else None
+        listed = _listed_ids(entry)
+        found = []
+        arxiv_found = arxiv_outcome.record if arxiv_outcome is not None else None
+        if arxiv_found is not None and arxiv_found.doi:
+            found.append(f"doi:{arxiv_found.doi.lower()}")
+        for outcome in (s2_outcome, title_outcome):
+            if outcome is not None and outcome.record is not None:
+                found.extend(s2_record_ids(outcome.record))
+        found = [i for i in dict.fromkeys(found) if i not in listed]
+        if wants_title and (title_outcome is None or title_outcome.status == OutcomeStatus.FAILED):
+            previous = remembered.get(previous_entry_key(list_name, entry.title))
+            if previous:
+                found.insert(0, previous)
+        rows.append(
+            _Row(
                 list_name=list_name,
                 entry=entry,
-                linked_id=linked_id(entry),
-                arxiv=outcome_of(arxiv, arxiv_key(entry)),
-                s2=outcome_of(s2, s2_key(entry)),
-                title_match=outcome_of(titles, title_key(entry.title)) if wants_title else None,
+                listed=listed,
+                found=found,
+                arxiv=arxiv_outcome,
+                s2=s2_outcome,
+                title_match=title_outcome,
+                wants_arxiv=a_key is not None,
+                wants_s2=s_key is not None or wants_title,
             )
         )
-    return evidence
+    return rows
 
 
-def _entry_ids(item: EntryEvidence) -> tuple[list[str], list[str]]:
-    """The ids naming the entry's paper: those the row gives (its first id of each kind, else
-    its first paper link), and those the sources add (external ids, S2 paperIds)."""
-    ids = item.entry.ids
+def _listed_ids(entry: Entry) -> list[str]:
+    """The ids naming the entry's paper that its row gives: its first id of each kind, else its
+    first paper link."""
+    ids = entry.ids
     listed = [
         f"{prefix}:{values[0]}"
         for prefix, values in (
@@ -203,15 +252,45 @@ def _entry_ids(item: EntryEvidence) -> tuple[list[str], list[str]]:
         )
         if values
     ]
-    if not listed and item.entry.paper_urls:
-        listed.append(f"url:{item.entry.paper_urls[0]}")
-    found = []
-    if item.arxiv is not None and item.arxiv.record is not None and item.arxiv.record.doi:
-        found.append(f"doi:{item.arxiv.record.doi.lower()}")
-    for outcome in (item.s2, item.title_match):
-        if outcome is not None and outcome.record is not None:
-            found.extend(s2_record_ids(outcome.record))
-    return listed, [i for i in dict.fromkeys(found) if i not in listed]
+    if not listed and entry.paper_urls:
+        listed.append(f"url:{entry.paper_urls[0]}")
+    return listed
+
+
+def _groups(rows: Sequence[_Row]) -> list[list[int]]:
+    """The indexes of ``rows`` that name one paper, group by group (rows naming no id are in
+    none): rows sharing an id, directly or through other rows, are one group."""
+    parent: dict[str, str] = {}
+    firsts: list[str | None] = []
+    for row in rows:
+        ids = [*row.listed, *row.found]
+        if not ids:
+            firsts.append(None)
+            continue
+        root = _find(parent, ids[0])
+        for other in ids[1:]:
+            other_root = _find(parent, other)
+            if other_root != root:
+                parent[other_root] = root
+        firsts.append(ids[0])
+    members: dict[str, list[int]] = {}
+    for index, first in enumerate(firsts):
+        if first is not None:
+            members.setdefault(_find(parent, first), []).append(index)
+    return list(members.values())
+
+
+def _find(parent: dict[str, str], node: str) -> str:
+    """The root of ``node``'s set in the union-find forest ``parent`` (added as its own set when
+    new); the path walked is pointed at the root."""
+    root = parent.setdefault(node, node)
+    if root == node:
+        return node
+    while (up := parent[root]) != root:
+        root = up
+    while node != root:
+        parent[node], node = root, parent[node]
+    return root
 
 
 def choose_paper_id(listed: Sequence[str], known: Sequence[str]) -> str:
@@ -223,22 +302,6 @@ def choose_paper_id(listed: Sequence[str], known: Sequence[str]) -> str:
     link), and the id it had stays among its aliases.
     """
     return min(listed or known, key=paper_id_rank)
-
-
-class _UnionFind:
-    def __init__(self) -> None:
-        self._parent: dict[str, str] = {}
-
-    def find(self, node: str) -> str:
-        parent = self._parent.setdefault(node, node)
-        if parent != node:
-            parent = self._parent[node] = self.find(parent)
-        return parent
-
-    def union(self, first: str, second: str) -> None:
-        a, b = self.find(first), self.find(second)
-        if a != b:
-            self._parent[max(a, b)] = min(a, b)
 
 
 def _lookup_state(
@@ -256,88 +319,123 @@ def _lookup_state(
     return LookupState.NOT_REQUESTED
 
 
-def _build_record(
-    paper_id: str,
-    group_ids: list[str],
-    items: list[EntryEvidence],
-    arxiv_health: SourceHealth,
-    s2_health: SourceHealth,
-) -> PaperRecord:
-    items = sorted(items, key=lambda i: (i.list_name, i.entry.position))
-    arxiv_outcomes = [i.arxiv for i in items if i.arxiv is not None]
-    s2_outcomes = [o for i in items for o in (i.s2, i.title_match) if o is not None]
-    arxiv_ok = sorted(
-        (o for o in arxiv_outcomes if o.record is not None), key=lambda o: o.key != paper_id
-    )
-    # An id lookup beats a title match when both found a record.
-    s2_ok = [
-        o
-        for o in [*(i.s2 for i in items), *(i.title_match for i in items)]
-        if o is not None and o.record is not None
-    ]
-    wanted_arxiv = any(arxiv_key(i.entry) for i in items)
-    wanted_s2 = any(s2_key(i.entry) or needs_title_match(i.entry) for i in items)
+class _RecordBuilder:
+    """Builds the records of one run; what is the same for all of them is worked out once."""
 
-    offered: dict[FieldOrigin, tuple[dict[str, Any], Any]] = {
-        FieldOrigin.LIST: ({"title": items[0].entry.title.strip()}, None)
-    }
-    if arxiv_ok:
-        assert arxiv_ok[0].record is not None
-        offered[FieldOrigin.ARXIV] = (_arxiv_values(arxiv_ok[0].record), arxiv_ok[0].fetched_at)
-    s2_record = s2_ok[0].record if s2_ok else None
-    if s2_record is not None:
-        offered[FieldOrigin.S2] = (_s2_values(s2_record), s2_ok[0].fetched_at)
-    values: dict[str, Any] = {}
-    sources: dict[str, FieldSource] = {}
-    # One FieldSource per origin, shared by its fields (immutable): a fifth of the validations.
-    origins: dict[FieldOrigin, FieldSource] = {}
-    for name, order in FIELD_PRECEDENCE.items():
-        for origin in order:
-            value = offered.get(origin, ({}, None))[0].get(name)
-            if value is not None and value != [] and value != "":
-                values[name] = value
-                if origin not in origins:
-                    origins[origin] = FieldSource(source=origin, fetched_at=offered[origin][1])
-                sources[name] = origins[origin]
-                break
-    # A row with no title (a title-less block) whose paper no source gave: an empty title, not
-    # a missing one (the contract requires the field).
-    values.setdefault("title", "")
-    if s2_record is not None:
-        with_ids = merge_author_ids(values.get("authors", []), s2_record.authors)
-        if any(a.s2_id for a in with_ids):
-            values["authors"] = with_ids
-            sources["author_ids"] = FieldSource(
-                source=FieldOrigin.S2, fetched_at=offered[FieldOrigin.S2][1]
-            )
+    def __init__(self, *, arxiv_disabled: bool, s2_disabled: bool) -> None:
+        self._arxiv_disabled = arxiv_disabled
+        self._s2_disabled = s2_disabled
+        # One FieldSource per origin and fetch time, shared by every field and record that has
+        # it (immutable): a batch of answers has one fetch time, so there are few.
+        self._field_sources: dict[tuple[str, dt.datetime | None], FieldSource] = {}
+        self._list_source = self._field_source(FieldOrigin.LIST, None)
 
-    kinds = [i.entry.kind for i in items]
-    return PaperRecord(
-        paper_id=paper_id,
-        aliases=sorted((i for i in group_ids if i != paper_id), key=paper_id_rank),
-        kind=EntryKind.PAPER if EntryKind.PAPER in kinds else kinds[0],
-        ids=_paper_ids(group_ids),
-        paper_urls=sorted({url for i in items for url in i.entry.paper_urls}),
-        lookups={
-            "arxiv": _lookup_state(
-                arxiv_outcomes, wanted_arxiv, arxiv_health.status == SourceStatus.DISABLED
-            ),
-            "s2": _lookup_state(s2_outcomes, wanted_s2, s2_health.status == SourceStatus.DISABLED),
-        },
-        sources=dict(sorted(sources.items())),
-        appearances=[
-            Appearance(
-                list_name=i.list_name,
-                position=i.entry.position,
-                line=i.entry.line,
-                section=i.entry.section,
-                title=i.entry.title,
-                name=i.entry.name,
+    def _field_source(self, origin: FieldOrigin, fetched_at: dt.datetime | None) -> FieldSource:
+        key = (origin.value, fetched_at)
+        found = self._field_sources.get(key)
+        if found is None:
+            found = self._field_sources[key] = FieldSource(source=origin, fetched_at=fetched_at)
+        return found
+
+    def record(self, paper_id: str, group_ids: list[str], rows: Sequence[_Row]) -> PaperRecord:
+        """The record of the paper ``rows`` (in (list_name, position) order) name."""
+        # One pass over the rows gathers what the record needs from them (most papers have one
+        # row, and a pass per question cost more than the questions).
+        arxiv_outcomes: list[Outcome[ArxivRecord]] = []
+        s2_outcomes: list[Outcome[S2Record]] = []
+        arxiv_found: Outcome[ArxivRecord] | None = None
+        # An id lookup beats a title match when both found a record.
+        s2_found: Outcome[S2Record] | None = None
+        title_found: Outcome[S2Record] | None = None
+        wants_arxiv = wants_s2 = is_paper = False
+        appearances = []
+        for row in rows:
+            if (outcome := row.arxiv) is not None:
+                arxiv_outcomes.append(outcome)
+                # The answer for the record's own id, else the first that found a record.
+                if outcome.record is not None and (
+                    arxiv_found is None or (outcome.key == paper_id != arxiv_found.key)
+                ):
+                    arxiv_found = outcome
+            if (s2_outcome := row.s2) is not None:
+                s2_outcomes.append(s2_outcome)
+                if s2_found is None and s2_outcome.record is not None:
+                    s2_found = s2_outcome
+            if (match := row.title_match) is not None:
+                s2_outcomes.append(match)
+                if title_found is None and match.record is not None:
+                    title_found = match
+            wants_arxiv = wants_arxiv or row.wants_arxiv
+            wants_s2 = wants_s2 or row.wants_s2
+            entry = row.entry
+            is_paper = is_paper or entry.kind == _PAPER
+            appearances.append(
+                {
+                    "list_name": row.list_name,
+                    "position": entry.position,
+                    "line": entry.line,
+                    "section": entry.section,
+                    "title": entry.title,
+                    "name": entry.name,
+                }
             )
-            for i in items
-        ],
-        **values,
-    )
+        s2_found = s2_found or title_found
+
+        # What each origin offers and its provenance, by index in _ORIGINS.
+        offered: list[tuple[dict[str, Any], FieldSource] | None] = [None, None, None]
+        offered[_LIST] = ({"title": rows[0].entry.title.strip()}, self._list_source)
+        if arxiv_found is not None and arxiv_found.record is not None:
+            offered[_ARXIV] = (
+                _arxiv_values(arxiv_found.record),
+                self._field_source(FieldOrigin.ARXIV, arxiv_found.fetched_at),
+            )
+        s2_record = s2_found.record if s2_found is not None else None
+        if s2_found is not None and s2_record is not None:
+            s2_source = self._field_source(FieldOrigin.S2, s2_found.fetched_at)
+            offered[_S2] = (_s2_values(s2_record), s2_source)
+        values: dict[str, Any] = {}
+        sources: dict[str, FieldSource] = {}
+        for name, order in _PRECEDENCE:
+            for origin in order:
+                offer = offered[origin]
+                if offer is None:
+                    continue
+                value = offer[0].get(name)
+                if value is not None and value != [] and value != "":
+                    values[name] = value
+                    sources[name] = offer[1]
+                    break
+        # A row with no title (a title-less block) whose paper no source gave: an empty title,
+        # not a missing one (the contract requires the field).
+        values.setdefault("title", "")
+        if s2_found is not None and s2_record is not None:
+            authors: list[Author] = values.get("authors", [])
+            s2_ids = _author_s2_ids(authors, s2_record.authors)
+            if any(s2_ids):
+                # Plain values for the authors that change: the record's validation makes them
+                # Authors without a Python-level construction each.
+                values["authors"] = [
+                    author
+                    if s2_id == author.s2_id
+                    else {"name": author.name, "affiliations": author.affiliations, "s2_id": s2_id}
+                    for author, s2_id in zip(authors, s2_ids, strict=True)
+                ]
+                sources["author_ids"] = s2_source
+
+        return PaperRecord(
+            paper_id=paper_id,
+            aliases=sorted((i for i in group_ids if i != paper_id), key=paper_id_rank),
+            kind=_PAPER if is_paper else rows[0].entry.kind,
+            ids=_paper_ids(group_ids),
+            paper_urls=sorted({url for row in rows for url in row.entry.paper_urls}),
+            lookups={
+                "arxiv": _lookup_state(arxiv_outcomes, wants_arxiv, self._arxiv_disabled),
+                "s2": _lookup_state(s2_outcomes, wants_s2, self._s2_disabled),
+            },
+            sources=dict(sorted(sources.items())),
+            appearances=appearances,
+            **values,
+        )
 
 
 def _arxiv_values(record: ArxivRecord) -> dict[str, Any]:
@@ -384,33 +482,35 @@ def _s2_values(record: S2Record) -> dict[str, Any]:
 def merge_author_ids(authors: Sequence[Author], s2_authors: Sequence[Author]) -> list[Author]:
     """``authors`` with each one's S2 id, matched by normalized name, else by position when
     both lists have the same length (S2 and arXiv spell some names differently)."""
+    return [
+        author
+        if s2_id == author.s2_id
+        else Author(name=author.name, affiliations=author.affiliations, s2_id=s2_id)
+        for author, s2_id in zip(authors, _author_s2_ids(authors, s2_authors), strict=True)
+    ]
+
+
+def _author_s2_ids(authors: Sequence[Author], s2_authors: Sequence[Author]) -> list[str | None]:
+    """The S2 id of each of ``authors`` (see :func:`merge_author_ids`), else its own."""
     by_name = {normalize_title(a.name): a.s2_id for a in s2_authors if a.s2_id}
     same_length = len(authors) == len(s2_authors)
-    merged = []
+    found = []
     for index, author in enumerate(authors):
         s2_id = by_name.get(normalize_title(author.name))
         if s2_id is None and same_length:
             s2_id = s2_authors[index].s2_id
-        s2_id = s2_id or author.s2_id
-        # Both parts are validated already; model_construct skips a second validation and the
-        # copy.copy of model_copy, a tenth of a 10,000-paper run's processing time.
-        merged.append(
-            author
-            if s2_id == author.s2_id
-            else Author.model_construct(
-                name=author.name, affiliations=author.affiliations, s2_id=s2_id
-            )
-        )
-    return merged
+        found.append(s2_id or author.s2_id)
+    return found
 
 
-def _paper_ids(group_ids: Sequence[str]) -> PaperIds:
+def _paper_ids(group_ids: Sequence[str]) -> dict[str, list[str]]:
+    """The :class:`PaperIds` of a paper known by ``group_ids``, as the values to validate."""
     by_kind: dict[str, list[str]] = {"arxiv": [], "doi": [], "openreview": [], "acl": [], "s2": []}
     for paper_id in group_ids:
         prefix, _, value = paper_id.partition(":")
         if prefix in by_kind:
             by_kind[prefix].append(value)
-    return PaperIds(**by_kind)
+    return by_kind
 
 
 def settle_publication(record: PaperRecord) -> PaperRecord:
