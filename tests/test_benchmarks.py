@@ -437,3 +437,30 @@ def test_steps_benchmark_times_every_step_and_restores_the_pipeline(
     ]
     assert bench_steps.pipeline.read_list_texts is real_read  # the wrappers are gone after the run
     assert bench_steps.synthetic_list(2).count("arxiv.org/abs/") == 2
+
+
+# --------------------------------------------------------------------------- timeline of a run
+
+_load("steps", "steps.py")  # timeline.py imports it by this name
+bench_timeline = _load("bench_timeline", "timeline.py")
+
+
+def test_timeline_cuts_a_paced_run_at_its_requests(tmp_path: Path) -> None:
+    timeline = bench_timeline.measure(250, 1000.0, tmp_path)  # paces 3 ms and 1 ms
+    assert len(timeline.arxiv_at) == 3  # 250 ids: batches of 100
+    assert len(timeline.s2_at) == 1  # one batch of 500
+    assert timeline.arxiv_at == sorted(timeline.arxiv_at)
+    assert 0 < timeline.arxiv_at[0] < timeline.arxiv_at[-1] < timeline.s2_at[0] < timeline.wall
+    assert timeline.floor == pytest.approx(2 * 0.003)
+    lines = timeline.lines()
+    assert lines[0].startswith("wall ") and "wall / floor" in lines[0]
+    assert any(line.startswith("last S2 request -> end") for line in lines)
+
+
+def test_timeline_main_prints_the_cuts(capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        bench_timeline.main(["--papers", "30", "--pace-divisor", "1000", "--no-arxiv-cache"]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "library run of 30 generated papers, paces divided by 1000" in out
+    assert "arXiv span (1 requests)" in out
