@@ -535,17 +535,20 @@ def test_before_start_hook_runs_once_before_each_request_retries_included(
 # --------------------------------------------------------------------------- progress
 
 
-def test_progress_counts_batch_requests_including_a_split_batch(
-    settings: Settings, big: StandIn
-) -> None:
+def source_telling_progress(settings: Settings) -> tuple[ArxivSource, list[tuple[str, int, int]]]:
+    """A source on a fake clock, and the list of every progress call it makes."""
     calls: list[tuple[str, int, int]] = []
     clock = FakeClock()
     source = ArxivSource(
-        point_at(settings, big),
-        clock=clock,
-        sleep=clock.sleep,
-        progress=lambda *args: calls.append(args),
+        settings, clock=clock, sleep=clock.sleep, progress=lambda *args: calls.append(args)
     )
+    return source, calls
+
+
+def test_progress_counts_batch_requests_including_a_split_batch(
+    settings: Settings, big: StandIn
+) -> None:
+    source, calls = source_telling_progress(point_at(settings, big))
     big.inject("arxiv", Fault.http(400))  # the second batch is split in two halves
     source.fetch(synthetic_ids(150))
     assert calls[0] == ("arxiv", 0, 2)
@@ -603,14 +606,7 @@ def test_a_stream_of_ids_is_asked_for_batch_by_batch_while_it_is_still_produced(
 def test_a_sequence_is_looked_up_whole_before_its_batches_so_progress_knows_them_all(
     settings: Settings, big: StandIn
 ) -> None:
-    calls: list[tuple[str, int, int]] = []
-    clock = FakeClock()
-    source = ArxivSource(
-        point_at(settings, big),
-        clock=clock,
-        sleep=clock.sleep,
-        progress=lambda *args: calls.append(args),
-    )
+    source, calls = source_telling_progress(point_at(settings, big))
     source.fetch(synthetic_ids(250))
     assert calls[0] == ("arxiv", 0, 3)
     assert calls[-1] == ("arxiv", 3, 3)
