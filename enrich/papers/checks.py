@@ -168,6 +168,8 @@ def title_describes(row_title: str, paper_title: str) -> bool:
     ``Scaling Vision with Sparse Mixture of Experts``); typo-level differences.
     An empty row title describes anything (there is nothing to contradict).
     """
+    if row_title == paper_title:
+        return True  # equal text normalizes equal: most rows copy the paper's title exactly
     row, paper = _normalized(row_title), _normalized(paper_title)
     if not row or not paper or row == paper:
         return True
